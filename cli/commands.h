@@ -1,0 +1,10 @@
+/* Subcommands of the lockstep program. Each takes its own argv, with
+ * argv[0] the subcommand name, and returns the process exit status. */
+#ifndef LOCKSTEP_CLI_COMMANDS_H
+#define LOCKSTEP_CLI_COMMANDS_H
+
+int cmd_sim(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif
