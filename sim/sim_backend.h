@@ -40,8 +40,7 @@ struct sim_mcu {
 uint64_t sim_mcu_byte_cycles(const struct sim_mcu *m);
 void sim_mcu_emit_uart(struct sim_mcu *m, uint64_t cycle, uint8_t byte);
 void sim_mcu_emit_pin(struct sim_mcu *m, uint64_t cycle, unsigned pin, int level);
-void sim_mcu_fail(struct sim_mcu *m, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void sim_mcu_fail(struct sim_mcu *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Backend constructors: fill m->ops, m->backend, m->freq; return 0, or -1
  * with a message in err. */

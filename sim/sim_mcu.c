@@ -25,8 +25,8 @@ struct sim_mcu *sim_mcu_create(const char *spec, char *err, size_t errlen)
     else if (strcmp(spec, "native") == 0)
         rc = sim_native_open(m, err, errlen);
     else {
-        snprintf(err, errlen,
-                 "unknown simulated MCU '%s': expected avr, avr=FILE.elf or native", spec);
+        snprintf(err, errlen, "unknown simulated MCU '%s': expected avr, avr=FILE.elf or native",
+                 spec);
         rc = -1;
     }
     if (rc) {
@@ -45,11 +45,26 @@ void sim_mcu_destroy(struct sim_mcu *m)
     free(m);
 }
 
-const char *sim_mcu_backend(const struct sim_mcu *m) { return m->ops->name; }
-uint32_t sim_mcu_freq(const struct sim_mcu *m) { return m->freq; }
-uint32_t sim_mcu_baud(const struct sim_mcu *m) { return m->baud; }
-uint64_t sim_mcu_cycle(const struct sim_mcu *m) { return m->ops->cycle(m); }
-const char *sim_mcu_error(const struct sim_mcu *m) { return m->failed ? m->error : NULL; }
+const char *sim_mcu_backend(const struct sim_mcu *m)
+{
+    return m->ops->name;
+}
+uint32_t sim_mcu_freq(const struct sim_mcu *m)
+{
+    return m->freq;
+}
+uint32_t sim_mcu_baud(const struct sim_mcu *m)
+{
+    return m->baud;
+}
+uint64_t sim_mcu_cycle(const struct sim_mcu *m)
+{
+    return m->ops->cycle(m);
+}
+const char *sim_mcu_error(const struct sim_mcu *m)
+{
+    return m->failed ? m->error : NULL;
+}
 
 uint64_t sim_mcu_byte_cycles(const struct sim_mcu *m)
 {
@@ -107,7 +122,10 @@ void sim_mcu_uart_send(struct sim_mcu *m, const uint8_t *data, size_t len)
     m->txq_len += len;
 }
 
-size_t sim_mcu_uart_pending(const struct sim_mcu *m) { return m->txq_len; }
+size_t sim_mcu_uart_pending(const struct sim_mcu *m)
+{
+    return m->txq_len;
+}
 
 void sim_mcu_set_uart_rx(struct sim_mcu *m, sim_uart_rx_fn fn, void *ctx)
 {

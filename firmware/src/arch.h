@@ -44,7 +44,4 @@ void serial_kick_tx(void);
 /* Memory left for run-time allocation (oid objects, the move queue). */
 void arch_dynmem(void **start, void **end);
 
-/* Called once at boot and again by the native port on reset. */
-void sched_main(void);
-
 #endif

@@ -20,7 +20,7 @@
 #define DECL_CONSTANT(NAME, VALUE) __lockstep_decl__(constant, NAME, VALUE)
 #define DECL_CONSTANT_STR(NAME, VALUE) __lockstep_decl__(constant_str, NAME, VALUE)
 #define DECL_ENUMERATION(ENUM, NAME, VALUE) __lockstep_decl__(enumeration, ENUM, NAME, VALUE)
-#define DECL_ENUMERATION_RANGE(ENUM, NAME, VALUE, COUNT)                                         \
+#define DECL_ENUMERATION_RANGE(ENUM, NAME, VALUE, COUNT)                                           \
     __lockstep_decl__(enumeration_range, ENUM, NAME, VALUE, COUNT)
 #define DECL_INIT(FUNC) __lockstep_decl__(init, FUNC)
 #define DECL_TASK(FUNC) __lockstep_decl__(task, FUNC)
@@ -31,6 +31,7 @@
 
 #else
 
+#include "command.h"
 #include "dict_gen.h" /* written by dictgen for this build */
 
 /* A command handler receives its parameters already decoded: one
@@ -44,8 +45,6 @@
 #define DECL_TASK(FUNC) void FUNC(void)
 #define DECL_SHUTDOWN(FUNC) void FUNC(void)
 
-struct command_encoder;
-void command_sendf(const struct command_encoder *ce, ...);
 /* dictgen emits DICT_RESPONSE(FMT) and DICT_STATIC_STRING(MSG) as chains
  * of __builtin_strcmp on literals that the compiler folds to one
  * constant; a string the scan did not see fails to link. */

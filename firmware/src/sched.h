@@ -1,0 +1,68 @@
+/* Timers, tasks and shutdown: the firmware's execution model.
+ *
+ * Timers run in interrupt context at their waketime, kept in one list
+ * sorted by waketime. Tasks run in the main loop. A shutdown puts every
+ * output in its safe state at once (from whichever context detected the
+ * fault) and then unwinds to the main loop, which reports it. */
+#ifndef LOCKSTEP_SCHED_H
+#define LOCKSTEP_SCHED_H
+
+#include <setjmp.h>
+#include <stdint.h>
+
+#include "decl.h"
+
+struct timer {
+    struct timer *next;
+    uint_fast8_t (*func)(struct timer *t);
+    uint32_t waketime;
+};
+
+enum { SF_DONE = 0, SF_RESCHEDULE = 1 };
+
+/* a is before b on the wrapping 32-bit clock. */
+static inline int timer_is_before(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+
+void sched_add_timer(struct timer *t);
+void sched_del_timer(struct timer *t);
+/* The earliest timer (the port's interrupt handler runs it). */
+extern struct timer *sched_timer_head;
+/* Run the earliest timer and re-file it; returns the new earliest waketime.
+ * Called by the port with interrupts disabled. */
+uint32_t sched_timer_dispatch(void);
+
+/* Tasks: a task runs in the main loop when its wake flag is set. */
+struct task_wake {
+    volatile uint8_t wake;
+};
+void sched_wake_task(struct task_wake *w);
+uint8_t sched_check_wake(struct task_wake *w);
+/* Non-zero while some task has work waiting. */
+uint8_t sched_tasks_pending(void);
+
+/* Shutdown. sched_shutdown() never returns. */
+#define shutdown(MSG) sched_shutdown(DICT_STATIC_STRING(MSG))
+void sched_shutdown(uint_fast16_t reason) __attribute__((noreturn));
+uint8_t sched_is_shutdown(void);
+uint_fast16_t sched_shutdown_reason(void);
+/* Where sched_shutdown() unwinds to; the port's entry points set it. */
+extern jmp_buf *sched_shutdown_target;
+/* After unwinding: finish the shutdown (report it to the host). */
+void sched_after_shutdown(void);
+
+/* One pass over all tasks (the main loop calls this repeatedly). */
+void sched_run_tasks(void);
+/* Boot: run every module's init. Also used by the native port's reset. */
+void sched_init(void);
+
+/* Ticks of the MCU clock. */
+#define CLOCK_FREQ CONFIG_CLOCK_FREQ
+static inline uint32_t timer_from_us(uint32_t us)
+{
+    return us * (CONFIG_CLOCK_FREQ / 1000000);
+}
+
+#endif
