@@ -18,7 +18,7 @@ static volatile uint_fast8_t tx_head, tx_tail;
 static uint8_t next_seq;
 static struct task_wake command_wake;
 
-uint8_t *vlq_encode(uint8_t *p, uint32_t v)
+uint8_t *command_vlq_encode(uint8_t *p, uint32_t v)
 {
     int32_t sv = (int32_t)v;
     if (sv < (3L << 5) && sv >= -(1L << 5))
@@ -41,7 +41,7 @@ f4:
     return p;
 }
 
-int vlq_decode(const uint8_t **pp, const uint8_t *end, uint32_t *v)
+int command_vlq_decode(const uint8_t **pp, const uint8_t *end, uint32_t *v)
 {
     const uint8_t *p = *pp;
     if (p >= end)
@@ -61,7 +61,7 @@ int vlq_decode(const uint8_t **pp, const uint8_t *end, uint32_t *v)
     return 1;
 }
 
-uint16_t crc16_ccitt(const uint8_t *buf, uint_fast8_t len)
+uint16_t command_crc16(const uint8_t *buf, uint_fast8_t len)
 {
     uint16_t crc = 0xffff;
     while (len--) {
@@ -121,7 +121,7 @@ static void frame_and_send(uint8_t *blk, uint_fast8_t content_len)
     uint_fast8_t len = content_len + MESSAGE_HEADER_SIZE + MESSAGE_TRAILER_SIZE;
     blk[0] = len;
     blk[1] = MESSAGE_DEST | next_seq;
-    uint16_t crc = crc16_ccitt(blk, len - MESSAGE_TRAILER_SIZE);
+    uint16_t crc = command_crc16(blk, len - MESSAGE_TRAILER_SIZE);
     blk[len - 3] = crc >> 8;
     blk[len - 2] = crc;
     blk[len - 1] = MESSAGE_SYNC;
@@ -135,7 +135,7 @@ void command_sendf(const struct command_encoder *ce_p, ...)
     uint8_t blk[MESSAGE_MAX];
     uint8_t *p = &blk[MESSAGE_HEADER_SIZE];
     uint8_t *limit = &blk[MESSAGE_MAX - MESSAGE_TRAILER_SIZE];
-    p = vlq_encode(p, ce.msgid);
+    p = command_vlq_encode(p, ce.msgid);
     va_list args;
     va_start(args, ce_p);
     for (uint_fast8_t i = 0; i < ce.num_params; i++) {
@@ -176,7 +176,7 @@ void command_sendf(const struct command_encoder *ce_p, ...)
         }
         if (p + 5 > limit)
             break;
-        p = vlq_encode(p, v);
+        p = command_vlq_encode(p, v);
     }
     va_end(args);
     frame_and_send(blk, p - &blk[MESSAGE_HEADER_SIZE]);
@@ -239,7 +239,7 @@ void command_dispatch(const uint8_t *p, uint_fast8_t len)
     const uint8_t *end = p + len;
     while (p < end) {
         uint32_t msgid;
-        if (!vlq_decode(&p, end, &msgid))
+        if (!command_vlq_decode(&p, end, &msgid))
             shutdown("Command parser error");
         uint32_t index = msgid - dict_command_first;
         if (msgid < dict_command_first || index >= dict_command_count)
@@ -250,7 +250,7 @@ void command_dispatch(const uint8_t *p, uint_fast8_t len)
         uint32_t *a = args;
         for (uint_fast8_t i = 0; i < cp.num_params; i++) {
             uint32_t v;
-            if (!vlq_decode(&p, end, &v))
+            if (!command_vlq_decode(&p, end, &v))
                 shutdown("Command parser error");
             switch (cp.param_types[i]) {
             case PT_string:
@@ -299,7 +299,7 @@ static int process_one_block(void)
     uint8_t seq = rx_buf[1];
     if (rx_buf[len - 1] != MESSAGE_SYNC || (seq & ~MESSAGE_SEQ_MASK) != MESSAGE_DEST)
         goto bad;
-    uint16_t crc = crc16_ccitt(rx_buf, len - MESSAGE_TRAILER_SIZE);
+    uint16_t crc = command_crc16(rx_buf, len - MESSAGE_TRAILER_SIZE);
     if (rx_buf[len - 3] != (uint8_t)(crc >> 8) || rx_buf[len - 2] != (uint8_t)crc)
         goto bad;
     if ((seq & MESSAGE_SEQ_MASK) != next_seq) {

@@ -53,10 +53,10 @@ const struct command_encoder *dict_unknown_response(void);
 uint16_t dict_unknown_static_string(void);
 
 /* VLQ helpers, shared with the tests. */
-uint8_t *vlq_encode(uint8_t *p, uint32_t v);
+uint8_t *command_vlq_encode(uint8_t *p, uint32_t v);
 /* Decode at *pp, not reading at or past end; returns 0 on overrun. */
-int vlq_decode(const uint8_t **pp, const uint8_t *end, uint32_t *v);
-uint16_t crc16_ccitt(const uint8_t *buf, uint_fast8_t len);
+int command_vlq_decode(const uint8_t **pp, const uint8_t *end, uint32_t *v);
+uint16_t command_crc16(const uint8_t *buf, uint_fast8_t len);
 
 /* Serial byte pumps for the port's interrupt handlers. */
 void serial_rx_byte(uint_fast8_t b);

@@ -18,7 +18,7 @@ static uint32_t uptime_high, last_sentinel_time;
 
 static uint8_t shutdown_status; /* 0 running, 1 shut down, 2 shutting down */
 static uint_fast16_t shutdown_reason;
-static uint8_t tasks_status;
+uint8_t sched_tasks_status;
 jmp_buf *sched_shutdown_target;
 
 static uint_fast8_t sentinel_event(struct timer *t)
@@ -90,21 +90,14 @@ void sched_del_timer(struct timer *t)
     irq_restore(flag);
 }
 
-uint32_t sched_timer_dispatch(void)
+uint32_t sched_timer_refile(struct timer *t, uint_fast8_t res)
 {
-    struct timer *t = sched_timer_head;
-    uint_fast8_t res = t->func(t);
     struct timer *next = t->next;
-    if (res == SF_DONE) {
-        sched_timer_head = next;
-        t->next = NULL;
-        return next->waketime;
-    }
-    /* Most often a rescheduled timer stays first (one busy stepper). */
-    if (!next || !timer_is_before(next->waketime, t->waketime))
-        return t->waketime;
     sched_timer_head = next;
-    insert_after(next, t);
+    if (res == SF_DONE)
+        t->next = NULL;
+    else
+        insert_after(next, t);
     return next->waketime;
 }
 
@@ -121,7 +114,7 @@ static void timer_list_reset(void)
 void sched_wake_task(struct task_wake *w)
 {
     w->wake = 1;
-    tasks_status = 1;
+    sched_tasks_status = 1;
 }
 
 uint8_t sched_check_wake(struct task_wake *w)
@@ -130,11 +123,6 @@ uint8_t sched_check_wake(struct task_wake *w)
         return 0;
     w->wake = 0;
     return 1;
-}
-
-uint8_t sched_tasks_pending(void)
-{
-    return tasks_status;
 }
 
 uint8_t sched_is_shutdown(void)
@@ -201,7 +189,7 @@ void dict_run_inits(void);
 
 void sched_run_tasks(void)
 {
-    tasks_status = 0;
+    sched_tasks_status = 0;
     dict_run_tasks();
 }
 
@@ -210,7 +198,7 @@ void sched_init(void)
     irq_disable();
     shutdown_status = 0;
     shutdown_reason = 0;
-    tasks_status = 0;
+    sched_tasks_status = 0;
     uptime_high = 0;
     timer_list_reset();
     dict_run_inits();

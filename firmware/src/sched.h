@@ -30,9 +30,22 @@ void sched_add_timer(struct timer *t);
 void sched_del_timer(struct timer *t);
 /* The earliest timer (the port's interrupt handler runs it). */
 extern struct timer *sched_timer_head;
+/* The rarer half of sched_timer_dispatch(): t finished, or must move back. */
+uint32_t sched_timer_refile(struct timer *t, uint_fast8_t res);
+
 /* Run the earliest timer and re-file it; returns the new earliest waketime.
- * Called by the port with interrupts disabled. */
-uint32_t sched_timer_dispatch(void);
+ * Called by the port with interrupts disabled. Inline because it is the
+ * firmware's hot path: one busy stepper stays first in the list. */
+static inline uint32_t sched_timer_dispatch(void)
+{
+    struct timer *t = sched_timer_head;
+    uint_fast8_t res = t->func(t);
+    struct timer *next = t->next;
+    if (__builtin_expect(res == SF_RESCHEDULE, 1) &&
+        (!next || !timer_is_before(next->waketime, t->waketime)))
+        return t->waketime;
+    return sched_timer_refile(t, res);
+}
 
 /* Tasks: a task runs in the main loop when its wake flag is set. */
 struct task_wake {
@@ -41,7 +54,11 @@ struct task_wake {
 void sched_wake_task(struct task_wake *w);
 uint8_t sched_check_wake(struct task_wake *w);
 /* Non-zero while some task has work waiting. */
-uint8_t sched_tasks_pending(void);
+extern uint8_t sched_tasks_status;
+static inline uint8_t sched_tasks_pending(void)
+{
+    return sched_tasks_status;
+}
 
 /* Shutdown. sched_shutdown() never returns. */
 #define shutdown(MSG) sched_shutdown(DICT_STATIC_STRING(MSG))

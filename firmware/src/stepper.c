@@ -76,23 +76,35 @@ static uint_fast8_t stepper_load_next(struct stepper *s)
     return SF_RESCHEDULE;
 }
 
-static uint_fast8_t stepper_event(struct timer *t)
+/* The last step of a move: load the next one before ending the pulse. */
+static __attribute__((noinline)) uint_fast8_t stepper_event_last(struct stepper *s,
+                                                                 step_pulse_t begin)
 {
-    struct stepper *s = (struct stepper *)t;
-    step_pulse_t begin = step_pulse_begin();
-    gpio_out_toggle_noirq(s->step_pin);
-    uint_fast8_t ret = SF_RESCHEDULE;
-    uint16_t count = s->count - 1;
-    if (count) {
-        s->count = count;
-        s->time.waketime += s->interval;
-        s->interval += s->add;
-    } else {
-        ret = stepper_load_next(s);
-    }
+    uint_fast8_t ret = stepper_load_next(s);
     step_pulse_wait(begin, s->step_pulse_ticks);
     gpio_out_toggle_noirq(s->step_pin);
     return ret;
+}
+
+/* Nothing stays live across a call on the common path, so the compiler
+ * can keep s in a pointer register with displacements (on the AVR that
+ * halves the cycles). */
+static uint_fast8_t stepper_event(struct timer *t)
+{
+    struct stepper *s = (struct stepper *)t;
+    struct gpio_out pin = s->step_pin;
+    step_pulse_t begin = step_pulse_begin();
+    gpio_out_toggle_noirq(pin);
+    uint16_t count = s->count - 1;
+    if (__builtin_expect(!count, 0))
+        return stepper_event_last(s, begin);
+    s->count = count;
+    uint32_t interval = s->interval;
+    s->time.waketime += interval;
+    s->interval = interval + s->add;
+    step_pulse_wait(begin, s->step_pulse_ticks);
+    gpio_out_toggle_noirq(pin);
+    return SF_RESCHEDULE;
 }
 
 void command_config_stepper(uint32_t *args);

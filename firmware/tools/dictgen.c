@@ -344,11 +344,15 @@ static void add_enum(const char *enumname, const char *name, json_t *value)
     json_object_set_new(e, name, value);
 }
 
+static int format_types(const char *fmt, int *types, int max);
+
 static void take_decl(const char *kind, struct decl_arg *a, int n)
 {
+    int types[MAX_CMD_PARAMS];
     if (!strcmp(kind, "command")) {
         need_nargs(kind, n, 3);
         const char *fmt = need_str(&a[2], "a command format");
+        format_types(fmt, types, MAX_CMD_PARAMS);
         for (size_t i = 0; i < g.ncmds; i++) {
             if (!strcmp(g.cmds[i].fmt, fmt))
                 die("command '%s' declared twice", fmt);
@@ -365,10 +369,12 @@ static void take_decl(const char *kind, struct decl_arg *a, int n)
         g.ncmds++;
     } else if (!strcmp(kind, "response")) {
         need_nargs(kind, n, 1);
-        strlist_add(&g.responses, need_str(&a[0], "a sendf() format"), 1);
+        format_types(need_str(&a[0], "a sendf() format"), types, MAX_RESP_PARAMS);
+        strlist_add(&g.responses, a[0].str, 1);
     } else if (!strcmp(kind, "output")) {
         need_nargs(kind, n, 1);
-        strlist_add(&g.outputs, need_str(&a[0], "an output() format"), 1);
+        format_types(need_str(&a[0], "an output() format"), types, MAX_RESP_PARAMS);
+        strlist_add(&g.outputs, a[0].str, 1);
     } else if (!strcmp(kind, "static_string")) {
         need_nargs(kind, n, 1);
         strlist_add(&g.static_strings, need_str(&a[0], "a shutdown message"), 1);
