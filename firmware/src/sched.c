@@ -11,8 +11,11 @@
  * waketimes with the counter in fewer bits than 32. It also counts wraps
  * of the 32-bit clock for get_uptime. */
 #define SENTINEL_TICKS 0x3000
+_Static_assert(SENTINEL_TICKS + SCHED_NEAR_TICKS + 4000 < 0x8000,
+               "sched_timer_near_still_first() needs its times in one 16-bit window");
 
-static struct timer sentinel;
+struct timer sched_sentinel;
+#define sentinel sched_sentinel
 struct timer *sched_timer_head;
 static uint32_t uptime_high, last_sentinel_time;
 
@@ -43,7 +46,7 @@ uint32_t sched_uptime_high(void)
 
 /* File t after pos, keeping the list sorted; equal waketimes keep the
  * order they were added in. */
-static void insert_after(struct timer *pos, struct timer *t)
+void sched_insert_after(struct timer *pos, struct timer *t)
 {
     struct timer *next = pos->next;
     while (next && !timer_is_before(t->waketime, next->waketime)) {
@@ -67,7 +70,7 @@ void sched_add_timer(struct timer *t)
         sched_timer_head = t;
         timer_kick();
     } else {
-        insert_after(head, t);
+        sched_insert_after(head, t);
     }
     irq_restore(flag);
 }
@@ -97,8 +100,8 @@ uint32_t sched_timer_refile(struct timer *t, uint_fast8_t res)
     if (res == SF_DONE)
         t->next = NULL;
     else
-        insert_after(next, t);
-    return next->waketime;
+        sched_insert_after(next, t);
+    return sched_timer_head->waketime;
 }
 
 static void timer_list_reset(void)

@@ -18,7 +18,11 @@ struct timer {
     uint32_t waketime;
 };
 
-enum { SF_DONE = 0, SF_RESCHEDULE = 1 };
+/* What a timer function returns. SF_RESCHEDULE: t->waketime was moved on
+ * and the scheduler finds its place. The two hints save it that search
+ * when the function already knows: SF_STILL_FIRST, no other timer is due
+ * before t; SF_NOT_FIRST, one is. */
+enum { SF_DONE = 0, SF_RESCHEDULE = 1, SF_STILL_FIRST = 2, SF_NOT_FIRST = 3 };
 
 /* a is before b on the wrapping 32-bit clock. */
 static inline int timer_is_before(uint32_t a, uint32_t b)
@@ -36,15 +40,55 @@ uint32_t sched_timer_refile(struct timer *t, uint_fast8_t res);
 /* Run the earliest timer and re-file it; returns the new earliest waketime.
  * Called by the port with interrupts disabled. Inline because it is the
  * firmware's hot path: one busy stepper stays first in the list. */
+extern struct timer sched_sentinel;
+void sched_insert_after(struct timer *pos, struct timer *t);
+
+/* File t (not first any more, with a near waketime) after its successor:
+ * 16-bit comparisons up to the sentinel, which bounds their window (see
+ * sched_timer_near_still_first()); past it, the general walk. */
+static inline uint32_t sched_timer_refile_near(struct timer *t)
+{
+    struct timer *pos = t->next, *next = pos->next;
+    sched_timer_head = pos;
+    uint16_t w = t->waketime;
+    while (next && (int16_t)(w - (uint16_t)next->waketime) >= 0) {
+        pos = next;
+        if (pos == &sched_sentinel) {
+            sched_insert_after(pos, t);
+            return sched_timer_head->waketime;
+        }
+        next = pos->next;
+    }
+    t->next = next;
+    pos->next = t;
+    return sched_timer_head->waketime;
+}
+
 static inline uint32_t sched_timer_dispatch(void)
 {
     struct timer *t = sched_timer_head;
     uint_fast8_t res = t->func(t);
+    if (__builtin_expect(res == SF_STILL_FIRST, 1))
+        return t->waketime;
+    if (res == SF_NOT_FIRST && t->next != &sched_sentinel)
+        return sched_timer_refile_near(t);
     struct timer *next = t->next;
-    if (__builtin_expect(res == SF_RESCHEDULE, 1) &&
-        (!next || !timer_is_before(next->waketime, t->waketime)))
+    if (res != SF_DONE && (!next || !timer_is_before(next->waketime, t->waketime)))
         return t->waketime;
     return sched_timer_refile(t, res);
+}
+
+/* Is t, whose waketime was just moved on, still before every other
+ * timer? A 16-bit comparison suffices when t's new waketime is at most
+ * SCHED_NEAR_TICKS past its old one: every timer filed before the
+ * sentinel is within SENTINEL_TICKS of now (and no more than the
+ * overload limit behind it), so all those times lie in one 16-bit
+ * window; a timer past the sentinel is later than t anyway. */
+#define SCHED_NEAR_TICKS 0x2000
+static inline uint_fast8_t sched_timer_near_still_first(struct timer *t)
+{
+    struct timer *next = t->next;
+    return !next || (int16_t)((uint16_t)next->waketime - (uint16_t)t->waketime) > 0;
 }
 
 /* Tasks: a task runs in the main loop when its wake flag is set. */

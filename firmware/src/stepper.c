@@ -27,6 +27,9 @@ enum {
     SF_INVERT_STEP = 1 << 2,
     SF_NEED_RESET = 1 << 3, /* stopped: requires reset_step_clock */
     SF_ACTIVE = 1 << 4,     /* timer filed */
+    SF_HAVE_ADD = 1 << 5,   /* the loaded move has add != 0 */
+    SF_PULSE_WAIT = 1 << 6, /* step_pulse_ticks is longer than the event's own work */
+    SF_FAR = 1 << 7,        /* the loaded move's interval exceeds SCHED_NEAR_TICKS */
 };
 
 struct stepper {
@@ -62,6 +65,8 @@ static uint_fast8_t stepper_load_next(struct stepper *s)
     s->interval = m->interval + m->add;
     s->add = m->add;
     s->count = m->count;
+    s->flags = m->add ? (s->flags | SF_HAVE_ADD) : (s->flags & ~SF_HAVE_ADD);
+    s->flags = m->interval > SCHED_NEAR_TICKS ? (s->flags | SF_FAR) : (s->flags & ~SF_FAR);
     if ((m->flags & MF_DIR) != (s->flags & SF_LAST_DIR)) {
         s->flags ^= SF_LAST_DIR;
         gpio_out_toggle_noirq(s->dir_pin);
@@ -76,35 +81,54 @@ static uint_fast8_t stepper_load_next(struct stepper *s)
     return SF_RESCHEDULE;
 }
 
-/* The last step of a move: load the next one before ending the pulse. */
-static __attribute__((noinline)) uint_fast8_t stepper_event_last(struct stepper *s,
-                                                                 step_pulse_t begin)
+/* Every step that is not the fast path's: the last of a move, a move
+ * with add != 0, or a pulse longer than the event's own work. */
+static __attribute__((noinline)) uint_fast8_t stepper_event_full(struct stepper *s)
 {
-    uint_fast8_t ret = stepper_load_next(s);
-    step_pulse_wait(begin, s->step_pulse_ticks);
+    step_pulse_t begin = step_pulse_begin();
+    gpio_out_toggle_noirq(s->step_pin);
+    uint_fast8_t ret = SF_RESCHEDULE;
+    uint16_t count = s->count - 1;
+    if (count) {
+        s->count = count;
+        s->time.waketime += s->interval;
+        s->interval += s->add;
+    } else {
+        ret = stepper_load_next(s);
+    }
+    if (s->flags & SF_PULSE_WAIT)
+        step_pulse_wait(begin, s->step_pulse_ticks);
     gpio_out_toggle_noirq(s->step_pin);
     return ret;
 }
 
-/* Nothing stays live across a call on the common path, so the compiler
- * can keep s in a pointer register with displacements (on the AVR that
- * halves the cycles). */
+/* Steps taken back to back in one event before the interrupt handler
+ * gets to look at the serial line again. */
+#define STEPPER_BURST 8
+
+/* The fast path: a constant-rate step with a short pulse. It is kept
+ * small enough for the compiler to hold everything in call-clobbered
+ * registers; on the AVR its work between the two edges (the count and
+ * waketime updates) is what makes the pulse STEP_PULSE_FREE_TICKS long.
+ * While this stepper stays the earliest timer and its next step is due
+ * within the port's waiting window, it steps again here. */
 static uint_fast8_t stepper_event(struct timer *t)
 {
     struct stepper *s = (struct stepper *)t;
-    struct gpio_out pin = s->step_pin;
-    step_pulse_t begin = step_pulse_begin();
-    gpio_out_toggle_noirq(pin);
-    uint16_t count = s->count - 1;
-    if (__builtin_expect(!count, 0))
-        return stepper_event_last(s, begin);
-    s->count = count;
-    uint32_t interval = s->interval;
-    s->time.waketime += interval;
-    s->interval = interval + s->add;
-    step_pulse_wait(begin, s->step_pulse_ticks);
-    gpio_out_toggle_noirq(pin);
-    return SF_RESCHEDULE;
+    uint_fast8_t burst = STEPPER_BURST;
+    for (;;) {
+        uint16_t count = s->count;
+        if (s->flags & (SF_HAVE_ADD | SF_PULSE_WAIT | SF_FAR) || count == 1)
+            return stepper_event_full(s);
+        gpio_out_toggle_noirq(s->step_pin);
+        s->count = count - 1;
+        s->time.waketime += s->interval;
+        gpio_out_toggle_noirq(s->step_pin);
+        if (!sched_timer_near_still_first(t))
+            return SF_NOT_FIRST;
+        if (!--burst || !timer_wait_briefly(s->time.waketime))
+            return SF_STILL_FIRST;
+    }
 }
 
 void command_config_stepper(uint32_t *args);
@@ -120,6 +144,8 @@ void command_config_stepper(uint32_t *args)
     s->step_pin = gpio_out_setup(args[1], invert);
     s->dir_pin = gpio_out_setup(args[2], 0);
     s->step_pulse_ticks = args[4] > 0xffff ? 0xffff : args[4];
+    if (s->step_pulse_ticks > STEP_PULSE_FREE_TICKS)
+        s->flags |= SF_PULSE_WAIT;
     s->time.func = stepper_event;
     s->plast = &s->first;
     s->stop_signal.func = NULL;
@@ -214,7 +240,8 @@ static void stepper_stop(struct stepper *s)
         sched_del_timer(&s->time);
     s->position = stepper_get_position(s);
     s->count = 0;
-    s->flags = (s->flags & (SF_INVERT_STEP | SF_LAST_DIR | SF_NEXT_DIR)) | SF_NEED_RESET;
+    s->flags =
+        (s->flags & (SF_INVERT_STEP | SF_LAST_DIR | SF_NEXT_DIR | SF_PULSE_WAIT)) | SF_NEED_RESET;
     struct stepper_move *m = s->first;
     while (m) {
         struct stepper_move *next = m->next;

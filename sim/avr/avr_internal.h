@@ -40,9 +40,19 @@ struct lsavr_port {
     uint8_t driven_val;
 };
 
+/* A register write handler of simavr's that a correction wraps. */
+struct lsavr_write_hook {
+    avr_io_write_t stock;
+    void *stock_param;
+    struct lsavr_tifr *timer;
+};
+#define LSAVR_TIMER_HOOKS 8
+
 struct lsavr_tifr {
     avr_timer_t *timer;
     avr_cycle_count_t last_tov; /* overflow last seen by the compare fix */
+    struct lsavr_write_hook hooks[LSAVR_TIMER_HOOKS];
+    int nhooks;
     avr_io_write_t stock_write;
     void *stock_param;
 };

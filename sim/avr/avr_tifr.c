@@ -39,6 +39,37 @@ static void tifr_write_clear_written_ones(avr_t *avr, avr_io_addr_t addr, uint8_
         clear_flag_if_written(avr, &t->comp[i].interrupt, addr, v);
 }
 
+/* Writes to TCNTn or the control registers move simavr's overflow base
+ * too; those are not overflows, so correction (d) takes the new base as
+ * seen. */
+static void timer_write_resync(avr_t *avr, avr_io_addr_t addr, uint8_t v, void *param)
+{
+    struct lsavr_write_hook *k = param;
+    k->stock(avr, addr, v, k->stock_param);
+    k->timer->last_tov = k->timer->timer->tov_base;
+}
+
+static int hook_timer_write(avr_t *avr, struct lsavr_tifr *h, avr_io_addr_t reg)
+{
+    if (!reg)
+        return 0;
+    unsigned a = AVR_DATA_TO_IO(reg);
+    if (!avr->io[a].w.c)
+        return 0;
+    for (int i = 0; i < h->nhooks; i++)
+        if (avr->io[a].w.param == &h->hooks[i])
+            return 0; /* the same register named twice (TCCRnB holds WGM and CS bits) */
+    if (h->nhooks == LSAVR_TIMER_HOOKS)
+        return -1;
+    struct lsavr_write_hook *k = &h->hooks[h->nhooks++];
+    k->stock = avr->io[a].w.c;
+    k->stock_param = avr->io[a].w.param;
+    k->timer = h;
+    avr->io[a].w.c = timer_write_resync;
+    avr->io[a].w.param = k;
+    return 0;
+}
+
 int lsavr_tifr_install(struct lsavr *b, char *err, size_t errlen)
 {
     avr_t *avr = b->avr;
@@ -65,6 +96,17 @@ int lsavr_tifr_install(struct lsavr *b, char *err, size_t errlen)
         h->stock_param = avr->io[a].w.param;
         avr->io[a].w.c = tifr_write_clear_written_ones;
         avr->io[a].w.param = h;
+        h->last_tov = t->tov_base;
+        h->nhooks = 0;
+        int rc = hook_timer_write(avr, h, t->r_tcnt);
+        for (int i = 0; i < 4 && !rc; i++)
+            rc = hook_timer_write(avr, h, t->wgm[i].reg);
+        for (int i = 0; i < 4 && !rc; i++)
+            rc = hook_timer_write(avr, h, t->cs[i].reg);
+        if (rc) {
+            snprintf(err, errlen, "too many control registers on simavr's timer %c", t->name);
+            return -1;
+        }
     }
     if (b->ntifr != LSAVR_NTIMERS) {
         snprintf(err, errlen, "simavr core has %d timers, the atmega2560 has %d", b->ntifr,

@@ -41,8 +41,11 @@ static inline void gpio_out_toggle_noirq(struct gpio_out g)
     g.regs[0] = g.bit;
 }
 
-/* A step pulse lasts at least step_pulse_ticks: note the time at the
- * rising edge and wait out what the step's own bookkeeping did not. */
+/* A step pulse lasts at least step_pulse_ticks. The stepper event's own
+ * work between its two edges takes at least this many ticks on this port
+ * (tests/twin measures pulse widths on the simulated pins); longer pulses
+ * note the time at the rising edge and wait out the rest. */
+#define STEP_PULSE_FREE_TICKS 32
 typedef uint16_t step_pulse_t;
 static inline step_pulse_t step_pulse_begin(void)
 {
@@ -52,6 +55,23 @@ static inline void step_pulse_wait(step_pulse_t begin, uint16_t ticks)
 {
     while ((uint16_t)(TCNT1 - begin) < ticks)
         ;
+}
+
+/* Wait for a timer due this soon in the timer interrupt rather than pay
+ * for leaving and re-entering it (saving and restoring 27 registers,
+ * about 120 cycles, more when the CPU was asleep). */
+#define TIMER_MIN_TRY_TICKS 160
+
+/* Busy-wait until waketime if it is at most TIMER_MIN_TRY_TICKS away:
+ * 1 when it has come, 0 if it is further. */
+static inline uint8_t timer_wait_briefly(uint32_t waketime)
+{
+    uint16_t w = waketime;
+    int16_t diff;
+    while ((diff = w - TCNT1) > 0)
+        if (diff > TIMER_MIN_TRY_TICKS)
+            return 0;
+    return 1;
 }
 
 #endif

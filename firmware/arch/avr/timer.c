@@ -10,9 +10,6 @@
 
 DECL_CONSTANT("CLOCK_FREQ", CONFIG_CLOCK_FREQ);
 
-/* Run a timer due this soon in the same interrupt, waiting for it, rather
- * than pay for leaving and re-entering (about 70 cycles). */
-#define TIMER_MIN_TRY_TICKS 90
 /* A timer this late means the MCU cannot keep up. */
 #define TIMER_PAST_TICKS 4000
 /* Keep at least this far ahead when arming the compare outside the
@@ -69,8 +66,9 @@ ISR(TIMER1_COMPA_vect)
     for (;;) {
         uint16_t next = sched_timer_dispatch();
         poll_rx();
-        int16_t diff = next - TCNT1;
-        if (diff > 0) {
+        /* Wait here for a timer due soon; leave for one due later. */
+        int16_t diff;
+        while ((diff = next - TCNT1) > 0) {
             if (diff > TIMER_MIN_TRY_TICKS) {
                 OCR1A = next;
                 TIFR1 = 1 << OCF1A;
@@ -78,17 +76,13 @@ ISR(TIMER1_COMPA_vect)
                 if ((int16_t)(next - TCNT1) > 0)
                     return;
             }
-            if (sched_tasks_pending() && (uint16_t)(TCNT1 - start) > TIMER_REPEAT_TICKS)
-                goto defer;
-            while ((int16_t)(next - TCNT1) > 0)
-                ;
-        } else if (diff < -TIMER_PAST_TICKS) {
-            shutdown("Rescheduled timer in the past");
-        } else if (sched_tasks_pending() && (uint16_t)(TCNT1 - start) > TIMER_REPEAT_TICKS) {
-            goto defer;
         }
+        if (__builtin_expect(diff < -TIMER_PAST_TICKS, 0))
+            shutdown("Rescheduled timer in the past");
+        if (sched_tasks_status && (uint16_t)(TCNT1 - start) > TIMER_REPEAT_TICKS)
+            break;
     }
-defer:
+    /* Tasks are waiting: leave them some time. */
     OCR1A = TCNT1 + TIMER_DEFER_TICKS;
     TIFR1 = 1 << OCF1A;
 }
