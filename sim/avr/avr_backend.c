@@ -266,6 +266,18 @@ static void lsavr_destroy(struct sim_mcu *m)
     struct lsavr *b = m->backend;
     if (!b)
         return;
+    /* While an INTn pin is held low, simavr polls it every cycle with a
+     * context it allocated, and frees that only when a poll finds the pin
+     * high: drive every externally driven pin high and let the polls run
+     * once before freeing the core. */
+    int driven = 0;
+    for (unsigned pin = 0; pin < LSAVR_NPORTS * 8; pin++)
+        if (b->ports[pin / 8].io && (b->ports[pin / 8].driven_mask & (1u << (pin % 8)))) {
+            lsavr_set_input(m, pin, 1);
+            driven = 1;
+        }
+    if (driven && !m->failed)
+        lsavr_run_until(m, b->avr->cycle + 4);
     free_core(b->avr);
     free(b->uart.outq);
     free(b);

@@ -308,6 +308,22 @@ static void project_firmware_runs(void **state)
     sim_mcu_destroy(m);
 }
 
+/* Destroying the MCU while an external-interrupt pin (PE5 = INT5) is
+ * held low frees everything simavr allocated for it (LeakSanitizer in the
+ * sanitizer build checks). */
+static void destroy_with_pin_held_low(void **state)
+{
+    (void)state;
+    char err[256];
+    struct sim_mcu *m = sim_mcu_create("avr", err, sizeof(err));
+    if (!m)
+        fail_msg("%s", err);
+    run_to(m, 100000);
+    sim_mcu_set_input(m, 4 * 8 + 5, 0);
+    run_to(m, 200000);
+    sim_mcu_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,7 +333,7 @@ int main(void)
         cmocka_unit_test(digital_inputs),        cmocka_unit_test(deterministic),
         cmocka_unit_test(crash_invalid_opcode),  cmocka_unit_test(crash_outside_flash),
         cmocka_unit_test(load_errors),           cmocka_unit_test(watchdog_resets),
-        cmocka_unit_test(project_firmware_runs),
+        cmocka_unit_test(project_firmware_runs), cmocka_unit_test(destroy_with_pin_held_low),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,35 +21,39 @@ static int valid_pin(uint8_t pin)
     return pin < NUM_PINS && port != 'I' - 'A' && !(port == 'G' - 'A' && pin % 8 > 5);
 }
 
-static void set_level(uint8_t pin, uint8_t level)
+/* What the pin shows the outside world, as on the AVR: the output
+ * latch while it is an output, low (nothing driven) while it is not. */
+static uint8_t shown(uint8_t pin)
 {
-    if (out_level[pin] == level && is_output[pin])
-        return;
+    return is_output[pin] ? out_level[pin] : 0;
+}
+
+/* Change the output latch (and direction), reporting only real changes. */
+static void set_output(uint8_t pin, uint8_t output, uint8_t level)
+{
+    uint8_t before = shown(pin);
+    is_output[pin] = output;
     out_level[pin] = level;
-    if (native.hooks.pin)
-        native.hooks.pin(native.hooks.ctx, native.now, pin, level);
+    if (shown(pin) != before && native.hooks.pin)
+        native.hooks.pin(native.hooks.ctx, native.now, pin, shown(pin));
 }
 
 void native_gpio_toggle(uint8_t pin)
 {
-    set_level(pin, !out_level[pin]);
+    set_output(pin, is_output[pin], !out_level[pin]);
 }
 
 struct gpio_out gpio_out_setup(uint8_t pin, uint8_t val)
 {
     if (!valid_pin(pin))
         shutdown("Not an output pin");
-    uint8_t was_output = is_output[pin];
-    is_output[pin] = 0;
-    if (!was_output || out_level[pin] != !!val)
-        set_level(pin, !!val);
-    is_output[pin] = 1;
+    set_output(pin, 1, !!val);
     return (struct gpio_out){.pin = pin};
 }
 
 void gpio_out_write(struct gpio_out g, uint8_t val)
 {
-    set_level(g.pin, !!val);
+    set_output(g.pin, is_output[g.pin], !!val);
 }
 
 struct gpio_in gpio_in_setup(uint8_t pin, int8_t pull)
@@ -58,7 +62,7 @@ struct gpio_in gpio_in_setup(uint8_t pin, int8_t pull)
         shutdown("Not a valid input pin");
     if (pull < 0)
         shutdown("Pull-down not supported on AVR");
-    is_output[pin] = 0;
+    set_output(pin, 0, out_level[pin]);
     pull_up[pin] = pull > 0;
     return (struct gpio_in){.pin = pin};
 }
