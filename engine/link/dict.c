@@ -1,3 +1,4 @@
+#include "errmsg.h"
 #include "dict.h"
 
 #include <ctype.h>
@@ -14,18 +15,6 @@
 /* A compressed dictionary is a few kilobytes; anything that inflates past
  * this is not one, and stopping early keeps a hostile stream cheap. */
 #define DICT_MAX_INFLATED (16u << 20)
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *xstrdup(const char *s)
 {

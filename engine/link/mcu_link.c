@@ -1,3 +1,4 @@
+#include "errmsg.h"
 #include "mcu_link.h"
 
 #include <inttypes.h>
@@ -36,18 +37,6 @@ struct link_mcu {
 
     char error[256];
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void link_mcu_opts_default(struct link_mcu_opts *o)
 {

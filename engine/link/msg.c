@@ -1,3 +1,4 @@
+#include "errmsg.h"
 #include "msg.h"
 
 #include <ctype.h>
@@ -9,18 +10,6 @@
 #include <string.h>
 
 #include "vlq.h"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int64_t msg_param_int(const struct msg_params *p, size_t i)
 {

@@ -1,0 +1,10 @@
+/* Error messages into a caller's buffer, as the link's functions report
+ * them (err may be NULL when the caller does not want the text). */
+#ifndef LOCKSTEP_LINK_ERRMSG_H
+#define LOCKSTEP_LINK_ERRMSG_H
+
+#include <stddef.h>
+
+void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
