@@ -164,7 +164,6 @@ void command_get_clock(uint32_t *args)
     sendf("clock clock=%u", timer_read_time());
 }
 
-uint32_t sched_uptime_high(void);
 void command_get_uptime(uint32_t *args);
 DECL_COMMAND_FLAGS(command_get_uptime, HF_IN_SHUTDOWN, "get_uptime");
 void command_get_uptime(uint32_t *args)

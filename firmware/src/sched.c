@@ -11,7 +11,7 @@
  * waketimes with the counter in fewer bits than 32. It also counts wraps
  * of the 32-bit clock for get_uptime. */
 #define SENTINEL_TICKS 0x3000
-_Static_assert(SENTINEL_TICKS + SCHED_NEAR_TICKS + 4000 < 0x8000,
+_Static_assert(SENTINEL_TICKS + SCHED_NEAR_TICKS + SCHED_PAST_TICKS < 0x8000,
                "sched_timer_near_still_first() needs its times in one 16-bit window");
 
 struct timer sched_sentinel;
@@ -33,7 +33,6 @@ static uint_fast8_t sentinel_event(struct timer *t)
     return SF_RESCHEDULE;
 }
 
-uint32_t sched_uptime_high(void);
 uint32_t sched_uptime_high(void)
 {
     irqstatus_t flag = irq_save();

@@ -36,10 +36,11 @@ void sched_del_timer(struct timer *t);
 extern struct timer *sched_timer_head;
 /* The rarer half of sched_timer_dispatch(): t finished, or must move back. */
 uint32_t sched_timer_refile(struct timer *t, uint_fast8_t res);
+/* A timer this many ticks late means the MCU cannot keep up: the port's
+ * interrupt handler shuts down ("Rescheduled timer in the past"). The
+ * 16-bit ordering below relies on no timer ever running later than this. */
+#define SCHED_PAST_TICKS 4000
 
-/* Run the earliest timer and re-file it; returns the new earliest waketime.
- * Called by the port with interrupts disabled. Inline because it is the
- * firmware's hot path: one busy stepper stays first in the list. */
 extern struct timer sched_sentinel;
 void sched_insert_after(struct timer *pos, struct timer *t);
 
@@ -64,6 +65,9 @@ static inline uint32_t sched_timer_refile_near(struct timer *t)
     return sched_timer_head->waketime;
 }
 
+/* Run the earliest timer and re-file it; returns the new earliest waketime.
+ * Called by the port with interrupts disabled. Inline because it is the
+ * firmware's hot path: one busy stepper stays first in the list. */
 static inline uint32_t sched_timer_dispatch(void)
 {
     struct timer *t = sched_timer_head;
@@ -113,6 +117,9 @@ uint_fast16_t sched_shutdown_reason(void);
 extern jmp_buf *sched_shutdown_target;
 /* After unwinding: finish the shutdown (report it to the host). */
 void sched_after_shutdown(void);
+
+/* High 32 bits of the 64-bit uptime (wraps of the 32-bit clock). */
+uint32_t sched_uptime_high(void);
 
 /* One pass over all tasks (the main loop calls this repeatedly). */
 void sched_run_tasks(void);

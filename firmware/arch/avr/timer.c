@@ -10,8 +10,6 @@
 
 DECL_CONSTANT("CLOCK_FREQ", CONFIG_CLOCK_FREQ);
 
-/* A timer this late means the MCU cannot keep up. */
-#define TIMER_PAST_TICKS 4000
 /* Keep at least this far ahead when arming the compare outside the
  * interrupt, so the counter cannot pass it while we write it. */
 #define TIMER_KICK_TICKS 40
@@ -77,7 +75,7 @@ ISR(TIMER1_COMPA_vect)
                     return;
             }
         }
-        if (__builtin_expect(diff < -TIMER_PAST_TICKS, 0))
+        if (__builtin_expect(diff < -SCHED_PAST_TICKS, 0))
             shutdown("Rescheduled timer in the past");
         if (sched_tasks_status && (uint16_t)(TCNT1 - start) > TIMER_REPEAT_TICKS)
             break;

@@ -13,9 +13,6 @@
 DECL_CONSTANT("CLOCK_FREQ", CONFIG_CLOCK_FREQ);
 DECL_CONSTANT_STR("MCU", "native");
 
-/* As on the AVR: a timer this late means the MCU cannot keep up. */
-#define TIMER_PAST_TICKS 4000
-
 struct native_state native;
 static uint8_t pool[CONFIG_NATIVE_POOL] __attribute__((aligned(16)));
 static int in_use;
@@ -65,7 +62,7 @@ static void run_due_timers(void)
         uint64_t due = wake_cycle(sched_timer_head->waketime);
         if (due > native.now)
             return;
-        if (native.now - due > TIMER_PAST_TICKS)
+        if (native.now - due > SCHED_PAST_TICKS)
             shutdown("Rescheduled timer in the past");
         sched_timer_dispatch();
     }
