@@ -162,14 +162,15 @@ DECL_COMMAND(command_queue_step, "queue_step oid=%c interval=%u count=%hu add=%h
 void command_queue_step(uint32_t *args)
 {
     struct stepper *s = stepper_oid_lookup(args[0]);
+    /* Check before taking a queue entry: a shutdown does not return it. */
+    if (!args[2])
+        shutdown("Invalid count parameter");
     struct stepper_move *m = move_alloc();
     m->interval = args[1];
     m->count = args[2];
     m->add = args[3];
     m->next = NULL;
     m->flags = (s->flags & SF_NEXT_DIR) ? MF_DIR : 0;
-    if (!m->count)
-        shutdown("Invalid count parameter");
     irq_disable();
     if (s->flags & SF_NEED_RESET) {
         irq_enable();

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -246,6 +247,55 @@ static void test_config_after_finalize_shuts_down(void **state)
     fw_close(w);
 }
 
+/* A refused queue_step must not cost a move queue entry: after the
+ * shutdown is cleared, move_count entries are all still usable. */
+static void test_refused_queue_step_keeps_queue(void **state)
+{
+    (void)state;
+    struct fw_wire *w = fw_open();
+    fw_send(w, "allocate_oids count=1");
+    fw_send(w, "config_stepper oid=0 step_pin=PA5 dir_pin=PA4 invert_step=0 step_pulse_ticks=32");
+    fw_send(w, "finalize_config crc=0");
+    fw_run_ms(w, 5);
+    int i = fw_find(w, 0, "config is_config=1");
+    assert_true(i >= 0);
+    unsigned moves = 0;
+    assert_int_equal(sscanf(strstr(w->lines[i], "move_count="), "move_count=%u", &moves), 1);
+    assert_true(moves > 4);
+    fw_send(w, "queue_step oid=0 interval=100 count=0 add=0");
+    fw_run_ms(w, 5);
+    expect_shutdown(w, "Invalid count parameter");
+    fw_send(w, "clear_shutdown");
+    fw_send(w, "reset_step_clock oid=0 clock=0");
+    fw_run_ms(w, 5);
+    fw_clear(w);
+    /* Fill every entry with steps far in the future. The idle stepper
+     * loads the first move at once and returns its entry, so move_count + 1
+     * moves fit and the next one must overflow. */
+    fw_send(w, "get_clock");
+    fw_run_ms(w, 5);
+    i = fw_find(w, 0, "clock clock=");
+    assert_true(i >= 0);
+    unsigned long now = strtoul(strstr(w->lines[i], "clock=") + 6, NULL, 10);
+    char cmd[128];
+    for (unsigned k = 0; k < moves + 2; k++) {
+        snprintf(cmd, sizeof(cmd), "queue_step oid=0 interval=%lu count=1 add=0",
+                 k ? 16000000ul : now + 1600000000ul);
+        fw_send(w, cmd);
+        fw_run_ms(w, 1);
+        if (k < moves + 1) {
+            assert_int_equal(fw_count(w, "shutdown"), 0);
+            fw_clear(w);
+        }
+    }
+    fw_run_ms(w, 5);
+    expect_shutdown(w, "Move queue overflow");
+    /* The last command overflowed, not the one before it (which would
+     * have left the last answered with is_shutdown). */
+    assert_int_equal(fw_count(w, "is_shutdown"), 0);
+    fw_close(w);
+}
+
 static void test_bad_pin_shuts_down(void **state)
 {
     (void)state;
@@ -277,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_wrong_oid_type_shuts_down),
         cmocka_unit_test(test_config_after_finalize_shuts_down),
         cmocka_unit_test(test_bad_pin_shuts_down),
+        cmocka_unit_test(test_refused_queue_step_keeps_queue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
