@@ -188,19 +188,22 @@ static int bisect(const char *spec, int steppers, unsigned lo, unsigned hi, int 
 static void bench_usage(FILE *f)
 {
     fprintf(f, "usage: lockstep bench step-rate [--backend avr|native] [--firmware FILE.elf] "
-               "[--quiet]\n\n"
+               "[--quiet]\n"
+               "                            [--trial STEPPERS TICKS]\n\n"
                "Klipper's step-rate benchmark on a simulated MCU: 60000 steps on one and on\n"
                "three steppers (step_pulse_ticks=32), bisecting the lowest step interval in\n"
                "MCU ticks that completes without a shutdown, with every step counted on the\n"
                "pins. Ends with the line:\n"
                "  step-rate avr atmega2560: 1 stepper N ticks, 3 steppers M ticks\n"
+               "--trial runs one run at the given interval instead, and exits 0 if it completes.\n"
                "Klipper's published AVR figures are 102 and 486 ticks.\n");
 }
 
 static int bench_step_rate(int argc, char **argv)
 {
     const char *backend = "avr", *firmware = NULL;
-    int verbose = 1;
+    int verbose = 1, trial_steppers = 0;
+    unsigned trial_ticks = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             bench_usage(stdout);
@@ -209,6 +212,14 @@ static int bench_step_rate(int argc, char **argv)
             backend = argv[++i];
         } else if (!strcmp(argv[i], "--firmware") && i + 1 < argc) {
             firmware = argv[++i];
+        } else if (!strcmp(argv[i], "--trial") && i + 2 < argc) {
+            trial_steppers = atoi(argv[++i]);
+            trial_ticks = (unsigned)strtoul(argv[++i], NULL, 10);
+            if (trial_steppers < 1 || trial_steppers > BENCH_STEPPERS || !trial_ticks) {
+                fprintf(stderr, "bench step-rate: --trial takes STEPPERS (1-%d) and TICKS (> 0)\n",
+                        BENCH_STEPPERS);
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--quiet")) {
             verbose = 0;
         } else {
@@ -231,6 +242,10 @@ static int bench_step_rate(int argc, char **argv)
         return 2;
     }
     const char *mcu = !strcmp(backend, "avr") ? "atmega2560" : "native";
+    if (trial_steppers) {
+        int r = run_trial(spec, trial_steppers, trial_ticks, 1);
+        return r == 1 ? 0 : 1;
+    }
     unsigned one, three;
     if (verbose)
         fprintf(stderr, "step-rate benchmark on the simulated %s (%s):\n", mcu, backend);
