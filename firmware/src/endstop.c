@@ -29,11 +29,11 @@ static uint_fast8_t endstop_confirm_event(struct timer *t)
         /* Bounced: back to resting between samples. */
         e->time.func = endstop_event;
         e->time.waketime += e->rest_ticks;
-        return SF_RESCHEDULE;
+        return sched_timer_moved(t, e->rest_ticks);
     }
     if (--e->trigger_count) {
         e->time.waketime += e->sample_ticks;
-        return SF_RESCHEDULE;
+        return sched_timer_moved(t, e->sample_ticks);
     }
     e->flags &= ~ESF_HOMING;
     trsync_do_trigger(e->ts, e->trigger_reason);
@@ -46,7 +46,7 @@ static uint_fast8_t endstop_event(struct timer *t)
     uint8_t val = gpio_in_read(e->pin);
     if ((val ? ~e->flags : e->flags) & ESF_PIN_HIGH) {
         e->time.waketime += e->rest_ticks;
-        return SF_RESCHEDULE;
+        return sched_timer_moved(t, e->rest_ticks);
     }
     e->trigger_count = e->sample_count;
     e->time.func = endstop_confirm_event;

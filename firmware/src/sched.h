@@ -65,13 +65,10 @@ static inline uint32_t sched_timer_refile_near(struct timer *t)
     return sched_timer_head->waketime;
 }
 
-/* Run the earliest timer and re-file it; returns the new earliest waketime.
- * Called by the port with interrupts disabled. Inline because it is the
- * firmware's hot path: one busy stepper stays first in the list. */
-static inline uint32_t sched_timer_dispatch(void)
+/* The earliest timer t has run and returned res: re-file it; returns the
+ * new earliest waketime. */
+static inline uint32_t sched_timer_after(struct timer *t, uint_fast8_t res)
 {
-    struct timer *t = sched_timer_head;
-    uint_fast8_t res = t->func(t);
     if (__builtin_expect(res == SF_STILL_FIRST, 1))
         return t->waketime;
     if (res == SF_NOT_FIRST && t->next != &sched_sentinel)
@@ -80,6 +77,15 @@ static inline uint32_t sched_timer_dispatch(void)
     if (res != SF_DONE && (!next || !timer_is_before(next->waketime, t->waketime)))
         return t->waketime;
     return sched_timer_refile(t, res);
+}
+
+/* Run the earliest timer and re-file it; returns the new earliest waketime.
+ * Called by the port with interrupts disabled. Inline because it is the
+ * firmware's hot path: one busy stepper stays first in the list. */
+static inline uint32_t sched_timer_dispatch(void)
+{
+    struct timer *t = sched_timer_head;
+    return sched_timer_after(t, t->func(t));
 }
 
 /* Is t, whose waketime was just moved on, still before every other
@@ -93,6 +99,16 @@ static inline uint_fast8_t sched_timer_near_still_first(struct timer *t)
 {
     struct timer *next = t->next;
     return !next || (int16_t)((uint16_t)next->waketime - (uint16_t)t->waketime) > 0;
+}
+
+/* What a timer function returns after moving t->waketime on by delta
+ * ticks: the hints where the 16-bit comparison is valid, which spares
+ * the scheduler its 32-bit search. */
+static inline uint_fast8_t sched_timer_moved(struct timer *t, uint32_t delta)
+{
+    if (delta > SCHED_NEAR_TICKS)
+        return SF_RESCHEDULE;
+    return sched_timer_near_still_first(t) ? SF_STILL_FIRST : SF_NOT_FIRST;
 }
 
 /* Tasks: a task runs in the main loop when its wake flag is set. */

@@ -10,42 +10,8 @@
 #include "basecmd.h"
 #include "command.h"
 #include "sched.h"
+#include "stepper.h"
 #include "trsync.h"
-
-struct stepper_move {
-    struct stepper_move *next;
-    uint32_t interval;
-    int16_t add;
-    uint16_t count;
-    uint8_t flags;
-};
-
-enum { MF_DIR = 1 << 0 };
-enum {
-    SF_LAST_DIR = 1 << 0, /* dir of the last loaded move */
-    SF_NEXT_DIR = 1 << 1, /* dir set_next_step_dir asked for */
-    SF_INVERT_STEP = 1 << 2,
-    SF_NEED_RESET = 1 << 3, /* stopped: requires reset_step_clock */
-    SF_ACTIVE = 1 << 4,     /* timer filed */
-    SF_HAVE_ADD = 1 << 5,   /* the loaded move has add != 0 */
-    SF_PULSE_WAIT = 1 << 6, /* step_pulse_ticks is longer than the event's own work */
-    SF_FAR = 1 << 7,        /* the loaded move's interval exceeds SCHED_NEAR_TICKS */
-};
-
-struct stepper {
-    /* First, so the event casts back from it. Its waketime is the time of
-     * the step in progress, or of the last step while idle. */
-    struct timer time;
-    uint32_t interval;
-    int16_t add;
-    uint16_t count;
-    struct gpio_out step_pin, dir_pin;
-    uint32_t position; /* steps, including all of the current move */
-    struct stepper_move *first, **plast;
-    uint16_t step_pulse_ticks;
-    uint8_t flags;
-    struct trsync_signal stop_signal;
-};
 
 static uint8_t stepper_oid_type; /* its address tags stepper oids */
 
@@ -91,8 +57,10 @@ static __attribute__((noinline)) uint_fast8_t stepper_event_full(struct stepper 
     uint16_t count = s->count - 1;
     if (count) {
         s->count = count;
-        s->time.waketime += s->interval;
-        s->interval += s->add;
+        uint32_t interval = s->interval;
+        s->time.waketime += interval;
+        s->interval = interval + s->add;
+        ret = sched_timer_moved(&s->time, interval);
     } else {
         ret = stepper_load_next(s);
     }
@@ -112,13 +80,13 @@ static __attribute__((noinline)) uint_fast8_t stepper_event_full(struct stepper 
  * waketime updates) is what makes the pulse STEP_PULSE_FREE_TICKS long.
  * While this stepper stays the earliest timer and its next step is due
  * within the port's waiting window, it steps again here. */
-static uint_fast8_t stepper_event(struct timer *t)
+uint_fast8_t stepper_event(struct timer *t)
 {
     struct stepper *s = (struct stepper *)t;
     uint_fast8_t burst = STEPPER_BURST;
     for (;;) {
         uint16_t count = s->count;
-        if (s->flags & (SF_HAVE_ADD | SF_PULSE_WAIT | SF_FAR) || count == 1)
+        if (s->flags & STEPPER_SLOW_FLAGS || count == 1)
             return stepper_event_full(s);
         gpio_out_toggle_noirq(s->step_pin);
         s->count = count - 1;

@@ -27,10 +27,13 @@
 
 /* Latest an AVR step edge may come after the moment it could first be
  * taken: its tick, or the end of the previous step's pulse if that is
- * later (cycles). Measured with one stepper: 33..226, most 110..133, the
- * worst when the scheduler's sentinel timer is served first; with three,
- * up to 375 beyond the time other steppers' events take. */
-#define AVR_STEP_LATENCY_MAX 400
+ * later (cycles). Measured with one stepper: 15..412; a constant-rate
+ * step taken in the assembly fast path while the interrupt waits for it
+ * comes 15 cycles after its tick, one that enters the interrupt from
+ * sleep about 75, one through the C path (add != 0, a move's last step)
+ * about 140, and the worst is a C-path step due just after the
+ * scheduler's sentinel timer, whose 32-bit re-filing is served first. */
+#define AVR_STEP_LATENCY_MAX 500
 /* Latest an AVR step edge may come after its tick at all. The last step
  * of a move loads the next move inside its pulse (about 400 cycles), so
  * when the next move's first interval is shorter than that its first

@@ -1,6 +1,6 @@
 /* Timer1 as the scheduler's clock: a 16-bit counter at F_CPU extended to
- * 32 bits by counting overflows, and its compare-A interrupt running the
- * timer list. */
+ * 32 bits by counting overflows; its compare-A interrupt (timer_isr.S)
+ * runs the timer list. */
 #include <avr/interrupt.h>
 #include <setjmp.h>
 
@@ -13,11 +13,6 @@ DECL_CONSTANT("CLOCK_FREQ", CONFIG_CLOCK_FREQ);
 /* Keep at least this far ahead when arming the compare outside the
  * interrupt, so the counter cannot pass it while we write it. */
 #define TIMER_KICK_TICKS 40
-/* When tasks are waiting, leave the interrupt after this many ticks of
- * back-to-back timers and come back DEFER ticks later, so the main loop
- * (and the host's commands) are not starved. */
-#define TIMER_REPEAT_TICKS 2000
-#define TIMER_DEFER_TICKS 200
 
 static volatile uint16_t timer_high;
 
@@ -50,39 +45,20 @@ void timer_kick(void)
     SREG = sreg;
 }
 
-/* Take a received byte while interrupts are off for long, so the UART's
- * two-byte buffer does not overrun. */
-static inline void poll_rx(void)
+/* The compare-A interrupt is timer_isr.S: it takes constant-rate steps
+ * itself, calls every other timer's function directly, and comes here to
+ * re-file a timer that is no longer the earliest. Returns the low half of
+ * the earliest waketime afterwards. */
+uint16_t timer_refile_slow(struct timer *t, uint8_t res);
+uint16_t timer_refile_slow(struct timer *t, uint8_t res)
 {
-    if (UCSR0A & (1 << RXC0))
-        serial_rx_byte(UDR0);
+    return sched_timer_after(t, res);
 }
 
-ISR(TIMER1_COMPA_vect)
+void timer_shutdown_past(void) __attribute__((noreturn));
+void timer_shutdown_past(void)
 {
-    uint16_t start = TCNT1;
-    for (;;) {
-        uint16_t next = sched_timer_dispatch();
-        poll_rx();
-        /* Wait here for a timer due soon; leave for one due later. */
-        int16_t diff;
-        while ((diff = next - TCNT1) > 0) {
-            if (diff > TIMER_MIN_TRY_TICKS) {
-                OCR1A = next;
-                TIFR1 = 1 << OCF1A;
-                /* The compare may have passed while we wrote it. */
-                if ((int16_t)(next - TCNT1) > 0)
-                    return;
-            }
-        }
-        if (__builtin_expect(diff < -SCHED_PAST_TICKS, 0))
-            shutdown("Rescheduled timer in the past");
-        if (sched_tasks_status && (uint16_t)(TCNT1 - start) > TIMER_REPEAT_TICKS)
-            break;
-    }
-    /* Tasks are waiting: leave them some time. */
-    OCR1A = TCNT1 + TIMER_DEFER_TICKS;
-    TIFR1 = 1 << OCF1A;
+    shutdown("Rescheduled timer in the past");
 }
 
 void timer_setup(void);
