@@ -6,5 +6,6 @@
 int cmd_sim(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 
 #endif

@@ -502,10 +502,22 @@ struct link_dict *dict_load_file(const char *path, char *err, size_t errlen)
     size_t i = 0;
     while (i < len && isspace(buf[i]))
         i++;
-    struct link_dict *d = (i < len && buf[i] == '{')
-                              ? dict_parse_json((const char *)buf, len, err, errlen)
-                              : dict_parse_zlib(buf, len, err, errlen);
+    struct link_dict *d = NULL;
+    if (i < len && buf[i] == '{') {
+        d = dict_parse_json((const char *)buf, len, err, errlen);
+    } else if (len >= 2 && (buf[0] & 0x0f) == 8 && ((buf[0] << 8) | buf[1]) % 31 == 0) {
+        d = dict_parse_zlib(buf, len, err, errlen);
+    } else {
+        seterr(err, errlen, "%s",
+               len ? "not a data dictionary (neither JSON nor zlib data)"
+                   : "empty file, not a data dictionary");
+    }
     free(buf);
+    if (d && !d->nmsgs) {
+        seterr(err, errlen, "not a data dictionary (it declares no messages)");
+        dict_free(d);
+        d = NULL;
+    }
     if (!d && err && errlen) {
         char tmp[512];
         snprintf(tmp, sizeof(tmp), "%s: %s", path, err);
@@ -532,6 +544,14 @@ const struct msg_format *dict_command(const struct link_dict *d, const char *nam
 const struct msg_format *dict_response(const struct link_dict *d, const char *name)
 {
     return find_named(d, name, 0);
+}
+
+const struct msg_format *dict_command_by_id(const struct link_dict *d, int32_t id)
+{
+    for (size_t i = 0; i < d->nmsgs; i++)
+        if (d->msgs[i].kind == MSG_COMMAND && d->msgs[i].id == id)
+            return &d->msgs[i];
+    return NULL;
 }
 
 const struct msg_format *dict_incoming(const struct link_dict *d, int32_t id)

@@ -76,6 +76,8 @@ void dict_free(struct link_dict *d);
 /* Lookups return NULL when absent. */
 const struct msg_format *dict_command(const struct link_dict *d, const char *name);
 const struct msg_format *dict_response(const struct link_dict *d, const char *name);
+/* What the host may send: the command with this id. */
+const struct msg_format *dict_command_by_id(const struct link_dict *d, int32_t id);
 /* What the MCU may send: a response or output message with this id. */
 const struct msg_format *dict_incoming(const struct link_dict *d, int32_t id);
 /* Any message by its exact format string. */

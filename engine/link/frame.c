@@ -27,12 +27,37 @@ void frame_parser_init(struct frame_parser *p, frame_fn fn, void *ctx)
     p->ctx = ctx;
 }
 
+void frame_parser_set_bad(struct frame_parser *p, frame_bad_fn bad, void *ctx)
+{
+    p->bad = bad;
+    p->bad_ctx = ctx;
+}
+
 uint64_t frame_parser_errors(const struct frame_parser *p)
 {
     return p->stats.bad_len + p->stats.bad_seq + p->stats.bad_sync + p->stats.bad_crc;
 }
 
-static void push_byte(struct frame_parser *p, uint8_t b);
+uint64_t frame_parser_block_offset(const struct frame_parser *p)
+{
+    return p->buf_start;
+}
+
+size_t frame_parser_partial(const struct frame_parser *p, uint64_t *offset)
+{
+    if (offset)
+        *offset = p->buf_start;
+    return p->len;
+}
+
+static void push_byte(struct frame_parser *p, uint8_t b, uint64_t off);
+
+static void report(struct frame_parser *p, uint64_t *counter, const char *why)
+{
+    (*counter)++;
+    if (p->bad)
+        p->bad(p->bad_ctx, p->buf_start, why);
+}
 
 /* The buffered bytes after the first sync byte may already hold the
  * start of the next block, so they go through the parser again instead
@@ -49,14 +74,15 @@ static void resync(struct frame_parser *p)
     size_t skip = (size_t)(sync - p->buf) + 1;
     uint8_t rest[FRAME_MAX];
     size_t nrest = p->len - skip;
+    uint64_t rest_start = p->buf_start + skip;
     memcpy(rest, sync + 1, nrest);
     p->stats.discarded += skip;
     p->len = 0;
     for (size_t i = 0; i < nrest; i++)
-        push_byte(p, rest[i]);
+        push_byte(p, rest[i], rest_start + i);
 }
 
-static void push_byte(struct frame_parser *p, uint8_t b)
+static void push_byte(struct frame_parser *p, uint8_t b, uint64_t off)
 {
     if (p->need_sync) {
         p->stats.discarded++;
@@ -68,17 +94,19 @@ static void push_byte(struct frame_parser *p, uint8_t b)
      * sender may use one to flush a half-received block at the far end). */
     if (p->len == 0 && b == FRAME_SYNC)
         return;
+    if (p->len == 0)
+        p->buf_start = off;
     p->buf[p->len++] = b;
     if (p->len == 1) {
         if (b < FRAME_MIN || b > FRAME_MAX) {
-            p->stats.bad_len++;
+            report(p, &p->stats.bad_len, "bad length byte");
             resync(p);
         }
         return;
     }
     if (p->len == 2) {
         if ((b & ~FRAME_SEQ_MASK) != FRAME_DEST) {
-            p->stats.bad_seq++;
+            report(p, &p->stats.bad_seq, "bad sequence byte");
             resync(p);
         }
         return;
@@ -87,13 +115,13 @@ static void push_byte(struct frame_parser *p, uint8_t b)
     if (p->len < total)
         return;
     if (p->buf[total - 1] != FRAME_SYNC) {
-        p->stats.bad_sync++;
+        report(p, &p->stats.bad_sync, "no sync byte at the end");
         resync(p);
         return;
     }
     uint16_t crc = crc16_ccitt(p->buf, total - FRAME_TRAILER);
     if (p->buf[total - 3] != (crc >> 8) || p->buf[total - 2] != (crc & 0xff)) {
-        p->stats.bad_crc++;
+        report(p, &p->stats.bad_crc, "bad checksum");
         resync(p);
         return;
     }
@@ -106,5 +134,5 @@ static void push_byte(struct frame_parser *p, uint8_t b)
 void frame_parser_feed(struct frame_parser *p, const uint8_t *data, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        push_byte(p, data[i]);
+        push_byte(p, data[i], p->fed++);
 }

@@ -48,19 +48,32 @@ struct frame_stats {
 
 /* Called with each good block (whole block, block[0] bytes long). */
 typedef void (*frame_fn)(void *ctx, const uint8_t *block);
+/* Called with each bad block: where it started in the byte stream (bytes
+ * fed since init) and what was wrong, e.g. "bad checksum". */
+typedef void (*frame_bad_fn)(void *ctx, uint64_t offset, const char *why);
 
 struct frame_parser {
     uint8_t buf[FRAME_MAX];
     size_t len;
     int need_sync;
+    uint64_t fed;       /* stream offset of the next byte fed */
+    uint64_t buf_start; /* stream offset of buf[0] */
     struct frame_stats stats;
     frame_fn fn;
     void *ctx;
+    frame_bad_fn bad;
+    void *bad_ctx;
 };
 
 void frame_parser_init(struct frame_parser *p, frame_fn fn, void *ctx);
+void frame_parser_set_bad(struct frame_parser *p, frame_bad_fn bad, void *ctx);
 void frame_parser_feed(struct frame_parser *p, const uint8_t *data, size_t len);
 /* Number of bad blocks seen so far, of any kind. */
 uint64_t frame_parser_errors(const struct frame_parser *p);
+/* Inside frame_fn: where the block being handed over starts in the stream. */
+uint64_t frame_parser_block_offset(const struct frame_parser *p);
+/* Bytes of a block begun but not finished (0 if none), and its offset:
+ * at the end of a stream, a truncated final block. */
+size_t frame_parser_partial(const struct frame_parser *p, uint64_t *offset);
 
 #endif

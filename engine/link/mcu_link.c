@@ -32,8 +32,8 @@ struct link_mcu {
     struct msg_params *got;
     int have;
 
-    int have_clock;
-    uint64_t clock_sample, clock_time;
+    struct clocksync *clock; /* NULL without CLOCK_FREQ */
+    uint64_t clock_time;     /* when the last sample's reply left the MCU */
 
     char error[256];
 };
@@ -46,56 +46,60 @@ void link_mcu_opts_default(struct link_mcu_opts *o)
     o->query_tries = 5;
 }
 
-static uint64_t ns_to_ticks(uint64_t ns, uint32_t freq)
+static int have_clock(const struct link_mcu *m)
 {
-    return ns / 1000000000ull * freq + ns % 1000000000ull * freq / 1000000000ull;
+    return m->clock && clocksync_samples(m->clock);
 }
 
 uint64_t link_mcu_clock_now(struct link_mcu *m)
 {
-    if (!m->have_clock)
+    if (!have_clock(m))
         return 0;
-    uint64_t now = link_now(m->t);
-    if (now <= m->clock_time)
-        return m->clock_sample - ns_to_ticks(m->clock_time - now, m->freq);
-    return m->clock_sample + ns_to_ticks(now - m->clock_time, m->freq);
+    return clocksync_est_clock(m->clock, link_now(m->t));
 }
 
 uint64_t link_mcu_clock_sample_time(const struct link_mcu *m)
 {
-    return m->have_clock ? m->clock_time : 0;
+    return have_clock(m) ? m->clock_time : 0;
 }
 
-/* The clock was read roughly when the MCU started sending the reply, a
- * block's transmission time before its last byte reached us. */
+const struct clocksync *link_mcu_clocksync(const struct link_mcu *m)
+{
+    return m->clock;
+}
+
+/* A clock or uptime reply is one clock sample. The MCU read its clock
+ * after the block with our query had reached it (the block this reply's
+ * sequence number acknowledges) and before the reply started on its way,
+ * a block's transmission time before its last byte reached us. */
 static void clock_response(struct link_mcu *m, const struct msg_params *p, uint64_t t_ns,
                            size_t block_len)
 {
     int64_t clock, high;
-    if (!m->freq || msg_get_int(p, "clock", &clock))
+    if (!m->clock || msg_get_int(p, "clock", &clock))
         return;
-    uint64_t sent = t_ns;
     uint64_t tx = block_len * link_byte_ns(m->t);
-    if (sent > tx)
-        sent -= tx;
+    uint64_t recv = t_ns > tx ? t_ns - tx : 0;
     uint64_t clock64;
     if (!strcmp(p->fmt->name, "uptime") && !msg_get_int(p, "high", &high)) {
         clock64 = ((uint64_t)(uint32_t)high << 32) | (uint32_t)clock;
-    } else if (!strcmp(p->fmt->name, "clock") && m->have_clock) {
+    } else if (!strcmp(p->fmt->name, "clock") && have_clock(m)) {
         /* Only 32 bits came back; the estimate supplies the rest. */
-        uint64_t saved = m->clock_time, base;
-        uint64_t est = saved <= sent ? m->clock_sample + ns_to_ticks(sent - saved, m->freq)
-                                     : m->clock_sample - ns_to_ticks(saved - sent, m->freq);
-        base = est;
-        clock64 = base + (uint64_t)(int64_t)(int32_t)((uint32_t)clock - (uint32_t)base);
+        clock64 = clocksync_clock32_to_64(clocksync_est_clock(m->clock, recv), (uint32_t)clock);
     } else if (!strcmp(p->fmt->name, "clock")) {
         clock64 = (uint32_t)clock;
     } else {
         return;
     }
-    m->clock_sample = clock64;
-    m->clock_time = sent;
-    m->have_clock = 1;
+    uint64_t sent = sq_acked_sent_time(m->q);
+    /* Without a known send time the sample's precision is unknown: better
+     * than no estimate at all, but not worth mixing into a good one. */
+    if (!sent && have_clock(m))
+        return;
+    if (!sent || sent > recv)
+        sent = recv; /* a USB link is faster than its nominal baud rate */
+    clocksync_add(m->clock, sent, recv, clock64);
+    m->clock_time = recv;
 }
 
 static void on_content(void *ctx, const uint8_t *data, size_t len, uint64_t t_ns)
@@ -160,6 +164,27 @@ int link_mcu_send(struct link_mcu *m, const struct msg_params *p, char *err, siz
         return -1;
     }
     if (sq_send(m->q, buf, (size_t)n)) {
+        seterr(err, errlen, "%s: cannot queue message", p->fmt->name);
+        return -1;
+    }
+    return 0;
+}
+
+struct command_queue *link_mcu_alloc_queue(struct link_mcu *m)
+{
+    return sq_alloc_queue(m->q);
+}
+
+int link_mcu_send_queued(struct link_mcu *m, struct command_queue *cq, const struct msg_params *p,
+                         uint64_t min_clock, uint64_t req_clock, char *err, size_t errlen)
+{
+    uint8_t buf[FRAME_MAX_CONTENT];
+    int n = msg_encode(p, buf, sizeof(buf));
+    if (n < 0) {
+        seterr(err, errlen, "%s: message does not fit in a block", p->fmt->name);
+        return -1;
+    }
+    if (sq_send_queued(m->q, cq, buf, (size_t)n, min_clock, req_clock)) {
         seterr(err, errlen, "%s: cannot queue message", p->fmt->name);
         return -1;
     }
@@ -320,12 +345,19 @@ struct link_mcu *link_mcu_open(struct link_transport *t, int own, const struct l
         goto fail;
     m->active = m->dict;
     int64_t v;
-    if (!dict_config_int(m->dict, "CLOCK_FREQ", &v) && v > 0 && v <= UINT32_MAX)
+    if (!dict_config_int(m->dict, "CLOCK_FREQ", &v) && v > 0 && v <= UINT32_MAX) {
         m->freq = (uint32_t)v;
+        m->clock = clocksync_create(m->freq);
+    }
     if (!dict_config_int(m->dict, "RECEIVE_WINDOW", &v) && v > 0 && v <= UINT32_MAX)
         sq_set_window(m->q, (uint32_t)v);
     if (m->freq && link_mcu_sync_clock(m, err, errlen))
         goto fail;
+    /* Only now: before a sample the estimate knows nothing of a real
+     * board's clock, and gating on it could hold messages back for as
+     * long as the board has been running. */
+    if (m->clock)
+        sq_set_clocksync(m->q, m->clock);
     return m;
 fail:
     link_mcu_close(m);
@@ -337,6 +369,7 @@ void link_mcu_close(struct link_mcu *m)
     if (!m)
         return;
     sq_destroy(m->q);
+    clocksync_destroy(m->clock);
     dict_free(m->boot);
     dict_free(m->dict);
     if (m->own)

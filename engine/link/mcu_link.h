@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clocksync.h"
+#include "cmdqueue.h"
 #include "dict.h"
 #include "msg.h"
 #include "serialqueue.h"
@@ -47,6 +49,12 @@ void link_mcu_set_handler(struct link_mcu *m, link_msg_fn fn, link_bad_fn bad, v
 int link_mcu_send_text(struct link_mcu *m, const char *text, char *err, size_t errlen);
 int link_mcu_send(struct link_mcu *m, const struct msg_params *p, char *err, size_t errlen);
 
+/* A command queue of this session's serial queue (see serialqueue.h),
+ * and a message for it with its min_clock and req_clock. */
+struct command_queue *link_mcu_alloc_queue(struct link_mcu *m);
+int link_mcu_send_queued(struct link_mcu *m, struct command_queue *cq, const struct msg_params *p,
+                         uint64_t min_clock, uint64_t req_clock, char *err, size_t errlen);
+
 /* Run the link for ns nanoseconds of transport time, handing incoming
  * messages to the handler. 0, or -1 if the link failed. */
 int link_mcu_run_for(struct link_mcu *m, uint64_t ns);
@@ -63,10 +71,13 @@ int link_mcu_query(struct link_mcu *m, const char *cmd_text, const char *resp,
 int link_mcu_sync_clock(struct link_mcu *m, char *err, size_t errlen);
 /* Transport time of the last clock sample (0 if none). */
 uint64_t link_mcu_clock_sample_time(const struct link_mcu *m);
-/* The MCU's clock at the transport's current time, extrapolated from the
- * last sample; 64 bits wide. Clock and uptime responses seen on the
- * way refresh the sample too. */
+/* The MCU's clock at the transport's current time, 64 bits wide, from
+ * the clock estimate (0 before the first sample). Every clock and uptime
+ * response seen on the way is a sample too. */
 uint64_t link_mcu_clock_now(struct link_mcu *m);
+/* The estimate itself (NULL if the dictionary has no CLOCK_FREQ). It
+ * also gates the serial queue's messages on their min_clock. */
+const struct clocksync *link_mcu_clocksync(const struct link_mcu *m);
 
 const char *link_mcu_error(const struct link_mcu *m);
 

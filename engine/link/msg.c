@@ -368,20 +368,33 @@ int msg_decode_params(const struct msg_format *fmt, const uint8_t *data, size_t 
     return 0;
 }
 
-int msg_decode(const struct link_dict *d, const uint8_t *data, size_t len, size_t *pos,
-               struct msg_params *p, char *err, size_t errlen)
+static int decode_as(const struct link_dict *d, int command, const uint8_t *data, size_t len,
+                     size_t *pos, struct msg_params *p, char *err, size_t errlen)
 {
     uint32_t id;
     if (vlq_decode(data, len, pos, &id)) {
         seterr(err, errlen, "truncated message id");
         return -1;
     }
-    const struct msg_format *f = dict_incoming(d, (int32_t)id);
+    const struct msg_format *f =
+        command ? dict_command_by_id(d, (int32_t)id) : dict_incoming(d, (int32_t)id);
     if (!f) {
-        seterr(err, errlen, "unknown message id %" PRId32, (int32_t)id);
+        seterr(err, errlen, "unknown %s id %" PRId32, command ? "command" : "message", (int32_t)id);
         return -1;
     }
     return msg_decode_params(f, data, len, pos, p, err, errlen);
+}
+
+int msg_decode(const struct link_dict *d, const uint8_t *data, size_t len, size_t *pos,
+               struct msg_params *p, char *err, size_t errlen)
+{
+    return decode_as(d, 0, data, len, pos, p, err, errlen);
+}
+
+int msg_decode_command(const struct link_dict *d, const uint8_t *data, size_t len, size_t *pos,
+                       struct msg_params *p, char *err, size_t errlen)
+{
+    return decode_as(d, 1, data, len, pos, p, err, errlen);
 }
 
 /* Appends like snprintf into a bounded buffer while counting everything. */

@@ -57,6 +57,10 @@ int msg_parse_text(const struct link_dict *d, const char *text, struct msg_param
  * truncated parameter); the rest of that block cannot be trusted then. */
 int msg_decode(const struct link_dict *d, const uint8_t *data, size_t len, size_t *pos,
                struct msg_params *p, char *err, size_t errlen);
+/* The same for a command (what the host sends), as in a batch output
+ * file or a capture of the host's side of the wire. */
+int msg_decode_command(const struct link_dict *d, const uint8_t *data, size_t len, size_t *pos,
+                       struct msg_params *p, char *err, size_t errlen);
 /* Decode a message known to be fmt (id already consumed). */
 int msg_decode_params(const struct msg_format *fmt, const uint8_t *data, size_t len, size_t *pos,
                       struct msg_params *p, char *err, size_t errlen);

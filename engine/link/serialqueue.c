@@ -9,11 +9,6 @@
 
 #define NS_PER_MS 1000000ull
 
-struct sq_msg {
-    uint8_t len;
-    uint8_t data[FRAME_MAX_CONTENT];
-};
-
 struct sq_block {
     uint64_t seq;
     uint64_t done_ns; /* estimated end of its last transmission */
@@ -30,8 +25,11 @@ struct serialqueue {
     sq_rx_fn rx_fn;
     void *rx_ctx;
 
-    struct sq_msg *msgs;
-    size_t msg_head, msg_count, msg_cap;
+    struct command_queues *queues;
+    struct command_queue *plain; /* sq_send()'s */
+    const struct clocksync *clock;
+    uint64_t min_clock_window;
+    uint64_t acked_sent_ns;
 
     struct sq_block inflight[SQ_MAX_INFLIGHT];
     size_t ninflight, inflight_bytes;
@@ -94,6 +92,8 @@ struct serialqueue *sq_create(struct link_transport *t, const struct sq_config *
     /* A freshly reset MCU expects 0; one that does not says so. */
     q->send_seq = q->receive_seq = 0;
     q->ignore_nak_until = 0;
+    q->queues = cmdq_create();
+    q->plain = cmdq_alloc(q->queues);
     frame_parser_init(&q->parser, on_block, q);
     return q;
 }
@@ -102,7 +102,7 @@ void sq_destroy(struct serialqueue *q)
 {
     if (!q)
         return;
-    free(q->msgs);
+    cmdq_destroy(q->queues);
     free(q);
 }
 
@@ -123,7 +123,7 @@ uint64_t sq_now(struct serialqueue *q)
 }
 size_t sq_pending(const struct serialqueue *q)
 {
-    return q->msg_count;
+    return cmdq_pending(q->queues);
 }
 size_t sq_in_flight(const struct serialqueue *q)
 {
@@ -148,23 +148,57 @@ void sq_stop(struct serialqueue *q)
 
 int sq_send(struct serialqueue *q, const uint8_t *msg, size_t len)
 {
-    if (len == 0 || len > FRAME_MAX_CONTENT)
+    return cmdq_push(q->plain, msg, len, 0, 0);
+}
+
+struct command_queue *sq_alloc_queue(struct serialqueue *q)
+{
+    return cmdq_alloc(q->queues);
+}
+
+int sq_send_queued(struct serialqueue *q, struct command_queue *cq, const uint8_t *msg, size_t len,
+                   uint64_t min_clock, uint64_t req_clock)
+{
+    if (!cmdq_in_set(cq, q->queues))
         return -1;
-    if (q->msg_head + q->msg_count == q->msg_cap) {
-        if (q->msg_head) {
-            memmove(q->msgs, q->msgs + q->msg_head, q->msg_count * sizeof(*q->msgs));
-            q->msg_head = 0;
-        } else {
-            q->msg_cap = q->msg_cap ? q->msg_cap * 2 : 64;
-            q->msgs = realloc(q->msgs, q->msg_cap * sizeof(*q->msgs));
-            if (!q->msgs)
-                abort();
-        }
-    }
-    struct sq_msg *m = &q->msgs[q->msg_head + q->msg_count++];
-    m->len = (uint8_t)len;
-    memcpy(m->data, msg, len);
-    return 0;
+    return cmdq_push(cq, msg, len, min_clock, req_clock);
+}
+
+void sq_set_clocksync(struct serialqueue *q, const struct clocksync *cs)
+{
+    q->clock = cs;
+}
+
+void sq_set_min_clock_window(struct serialqueue *q, uint64_t ticks)
+{
+    q->min_clock_window = ticks;
+}
+
+uint64_t sq_acked_sent_time(const struct serialqueue *q)
+{
+    return q->acked_sent_ns;
+}
+
+/* Heads whose min_clock is at most this may go now. */
+static uint64_t ready_clock(struct serialqueue *q)
+{
+    if (!q->clock)
+        return CMDQ_ALL_READY;
+    uint64_t c = clocksync_est_clock(q->clock, link_now(q->t));
+    return c > UINT64_MAX - q->min_clock_window ? UINT64_MAX : c + q->min_clock_window;
+}
+
+/* When the next held-back head becomes ready (UINT64_MAX: none is). */
+static uint64_t next_ready_time(struct serialqueue *q)
+{
+    if (!q->clock || !sq_pending(q))
+        return UINT64_MAX;
+    uint64_t ready = ready_clock(q);
+    uint64_t next = cmdq_next_min_clock(q->queues, ready, CMDQ_NO_LIMIT);
+    if (next == UINT64_MAX)
+        return UINT64_MAX;
+    next = next > q->min_clock_window ? next - q->min_clock_window : 0;
+    return clocksync_clock_to_time(q->clock, next);
 }
 
 static int wire_write(struct serialqueue *q, const uint8_t *data, size_t len, uint64_t *done)
@@ -224,25 +258,19 @@ static void transmit(struct serialqueue *q)
      * ambiguity the probe is there to absorb. */
     if (!q->synced)
         return;
-    while (q->msg_count && q->ninflight < SQ_MAX_INFLIGHT && !q->failed) {
-        /* Pack as many queued messages as fit in one block. */
-        size_t clen = 0, n = 0;
-        while (n < q->msg_count && clen + q->msgs[q->msg_head + n].len <= FRAME_MAX_CONTENT)
-            clen += q->msgs[q->msg_head + n++].len;
+    while (sq_pending(q) && q->ninflight < SQ_MAX_INFLIGHT && !q->failed) {
+        struct sq_block *b = &q->inflight[q->ninflight];
+        memset(b, 0, sizeof(*b));
+        size_t n;
+        size_t clen =
+            cmdq_pack(q->queues, ready_clock(q), CMDQ_NO_LIMIT, FRAME_MAX_CONTENT, b->content, &n);
+        if (!n)
+            return;
         size_t blen = clen + FRAME_MIN;
         if (q->ninflight && q->inflight_bytes + blen > q->cfg.receive_window)
             return;
-        struct sq_block *b = &q->inflight[q->ninflight];
-        memset(b, 0, sizeof(*b));
-        for (size_t i = 0; i < n; i++) {
-            const struct sq_msg *m = &q->msgs[q->msg_head + i];
-            memcpy(b->content + b->clen, m->data, m->len);
-            b->clen += m->len;
-        }
-        q->msg_head += n;
-        q->msg_count -= n;
-        if (!q->msg_count)
-            q->msg_head = 0;
+        cmdq_commit(q->queues);
+        b->clen = (uint8_t)clen;
         b->seq = q->send_seq++;
         b->len = (uint8_t)frame_build(b->wire, b->seq, b->content, b->clen);
         q->ninflight++;
@@ -301,6 +329,7 @@ static void handle_ack(struct serialqueue *q, uint64_t next)
     const struct sq_block *last = &q->inflight[n - 1];
     if (!last->retransmitted)
         rtt_sample(q, q->rx_time > last->done_ns ? q->rx_time - last->done_ns : 0);
+    q->acked_sent_ns = last->retransmitted ? 0 : last->done_ns;
     for (size_t i = 0; i < n; i++)
         q->inflight_bytes -= q->inflight[i].len;
     memmove(q->inflight, q->inflight + n, (q->ninflight - n) * sizeof(q->inflight[0]));
@@ -390,7 +419,7 @@ int sq_run(struct serialqueue *q, uint64_t until_ns, enum sq_until cond)
             return -1;
         if (q->stop)
             return 1;
-        if (cond == SQ_UNTIL_ACKED && !q->msg_count && !q->ninflight)
+        if (cond == SQ_UNTIL_ACKED && !sq_pending(q) && !q->ninflight)
             return 1;
         uint64_t now = link_now(q->t);
         if (q->ninflight && now >= q->rto_deadline) {
@@ -402,6 +431,9 @@ int sq_run(struct serialqueue *q, uint64_t until_ns, enum sq_until cond)
         uint64_t wake = until_ns;
         if (q->ninflight && q->rto_deadline < wake)
             wake = q->rto_deadline;
+        uint64_t ready = next_ready_time(q);
+        if (ready < wake)
+            wake = ready > now ? ready : now + 1;
         if (link_poll(q->t, wake, on_bytes, q) < 0) {
             fail(q, "%s", q->t->error[0] ? q->t->error : "transport read failed");
             return -1;

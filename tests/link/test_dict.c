@@ -230,12 +230,130 @@ static void test_load_files(void **state)
     assert_non_null(strstr(err, "No such file"));
 }
 
+/* The layout a Klipper firmware build writes to out/klipper.dict: the
+ * same JSON, with members this parser has no use for ("license") and a
+ * pretty-printed layout. Written here for the test, not copied. */
+static const char klipper_layout[] =
+    "{\n"
+    "  \"app\": \"Klipper\",\n"
+    "  \"build_versions\": \"gcc: (GCC) 12.2.0 binutils: (GNU Binutils) 2.40\",\n"
+    "  \"commands\": {\n"
+    "    \"get_clock\": 4,\n"
+    "    \"get_uptime\": 5,\n"
+    "    \"identify offset=%u count=%c\": 1,\n"
+    "    \"queue_step oid=%c interval=%u count=%hu add=%hi\": 31,\n"
+    "    \"config_digital_out oid=%c pin=%u value=%c default_value=%c max_duration=%u\": 19,\n"
+    "    \"spi_transfer oid=%c data=%*s\": 40\n"
+    "  },\n"
+    "  \"config\": {\n"
+    "    \"ADC_MAX\": 1023,\n"
+    "    \"CLOCK_FREQ\": 16000000,\n"
+    "    \"MCU\": \"atmega2560\",\n"
+    "    \"RECEIVE_WINDOW\": 192,\n"
+    "    \"RESERVE_PINS_serial\": \"PE0,PE1\",\n"
+    "    \"SERIAL_BAUD\": 250000,\n"
+    "    \"STATS_SUMSQ_BASE\": 256\n"
+    "  },\n"
+    "  \"enumerations\": {\n"
+    "    \"pin\": {\"PA0\": [0, 8], \"PB0\": [8, 8], \"PL0\": [88, 8]},\n"
+    "    \"static_string_id\": {\"Timer too close\": 2, \"Move queue overflow\": 9}\n"
+    "  },\n"
+    "  \"license\": \"GNU GPLv3\",\n"
+    "  \"output\": {\"Got %u bytes: %.*s\": 60},\n"
+    "  \"responses\": {\n"
+    "    \"clock clock=%u\": 80,\n"
+    "    \"identify_response offset=%u data=%.*s\": 0,\n"
+    "    \"shutdown clock=%u static_string_id=%hu\": 83,\n"
+    "    \"uptime high=%u clock=%u\": 81\n"
+    "  },\n"
+    "  \"version\": \"v0.12.0-100-g0123456\"\n"
+    "}\n";
+
+static void test_klipper_layout(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/link_klipper_dict_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(klipper_layout, f);
+    fclose(f);
+    char err[512] = "";
+    struct link_dict *d = dict_load_file(path, err, sizeof(err));
+    if (!d)
+        fail_msg("%s", err);
+    unlink(path);
+    assert_string_equal(d->app, "Klipper");
+    assert_string_equal(d->version, "v0.12.0-100-g0123456");
+    int64_t v;
+    assert_int_equal(dict_config_int(d, "CLOCK_FREQ", &v), 0);
+    assert_int_equal(v, 16000000);
+    const struct msg_format *qs = dict_command_by_id(d, 31);
+    assert_non_null(qs);
+    assert_string_equal(qs->name, "queue_step");
+    assert_ptr_equal(dict_command(d, "queue_step"), qs);
+    assert_null(dict_command_by_id(d, 80)); /* a response's id */
+    const struct msg_format *cdo = dict_command(d, "config_digital_out");
+    assert_non_null(cdo->params[1].enumeration);
+    int32_t pin;
+    assert_int_equal(dict_enum_value(cdo->params[1].enumeration, "PL3", &pin), 0);
+    assert_int_equal(pin, 91);
+    assert_non_null(dict_incoming(d, 60));
+    dict_free(d);
+}
+
+/* What the firmware build writes next to the ELF loads as it is. */
+static void test_firmware_dictionary_file(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    struct link_dict *d = dict_load_file(LOCKSTEP_AVR_DICT, err, sizeof(err));
+    if (!d)
+        fail_msg("%s", err);
+    int64_t v;
+    assert_int_equal(dict_config_int(d, "CLOCK_FREQ", &v), 0);
+    assert_int_equal(v, 16000000);
+    const struct msg_format *qs = dict_command(d, "queue_step");
+    assert_non_null(qs);
+    assert_ptr_equal(dict_command_by_id(d, qs->id), qs);
+    dict_free(d);
+}
+
+static void test_not_a_dictionary(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/link_notdict_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    const char *bodies[] = {"", "plain text\n", "[1, 2, 3]", "{\"config\": {\"X\": 1}}"};
+    const char *why[] = {"empty file", "neither JSON nor zlib", "neither JSON nor zlib",
+                         "declares no messages"};
+    for (size_t i = 0; i < 4; i++) {
+        FILE *f = fopen(path, "w");
+        fputs(bodies[i], f);
+        fclose(f);
+        char err[512] = "";
+        assert_null(dict_load_file(path, err, sizeof(err)));
+        assert_non_null(strstr(err, path));
+        assert_non_null(strstr(err, "not a data dictionary"));
+        if (!strstr(err, why[i]))
+            fail_msg("'%s': %s", bodies[i], err);
+    }
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fake_dictionary),  cmocka_unit_test(test_ranges_with_offsets),
-        cmocka_unit_test(test_bad_dictionaries), cmocka_unit_test(test_bad_zlib),
+        cmocka_unit_test(test_fake_dictionary),
+        cmocka_unit_test(test_ranges_with_offsets),
+        cmocka_unit_test(test_bad_dictionaries),
+        cmocka_unit_test(test_bad_zlib),
         cmocka_unit_test(test_load_files),
+        cmocka_unit_test(test_klipper_layout),
+        cmocka_unit_test(test_firmware_dictionary_file),
+        cmocka_unit_test(test_not_a_dictionary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

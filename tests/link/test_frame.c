@@ -355,6 +355,64 @@ static void test_fuzz_never_accepts_damage(void **state)
 #undef RND
 }
 
+/* Where each block and each bad block starts in the stream, and the
+ * unfinished block at the end, fed in odd-sized pieces. */
+struct offsets {
+    uint64_t good[8], bad[8];
+    const char *why[8];
+    size_t ngood, nbad;
+    struct frame_parser *p;
+};
+
+static void note_good(void *ctx, const uint8_t *block)
+{
+    (void)block;
+    struct offsets *o = ctx;
+    o->good[o->ngood++] = frame_parser_block_offset(o->p);
+}
+
+static void note_bad(void *ctx, uint64_t offset, const char *why)
+{
+    struct offsets *o = ctx;
+    o->why[o->nbad] = why;
+    o->bad[o->nbad++] = offset;
+}
+
+static void test_offsets(void **state)
+{
+    (void)state;
+    uint8_t s[256];
+    size_t n = 0;
+    n += make(s + n, 0, "abc");   /* 0..7 */
+    s[n++] = FRAME_SYNC;          /* 8: idle */
+    size_t bad = n;               /* 9: checksum broken */
+    n += make(s + n, 1, "defgh"); /* 9..18 */
+    s[bad + 3] ^= 1;
+    n += make(s + n, 2, "i"); /* 19..24 */
+    s[n++] = 0xff;            /* 25: not a length */
+    s[n++] = FRAME_SYNC;
+    size_t tail = n;
+    n += make(s + n, 3, "jklm");
+    n -= 2; /* the stream stops inside the last block */
+    struct frame_parser p;
+    struct offsets o = {.p = &p};
+    frame_parser_init(&p, note_good, &o);
+    frame_parser_set_bad(&p, note_bad, &o);
+    for (size_t i = 0; i < n; i += 3)
+        frame_parser_feed(&p, s + i, n - i < 3 ? n - i : 3);
+    assert_int_equal(o.ngood, 2);
+    assert_int_equal(o.good[0], 0);
+    assert_int_equal(o.good[1], 19);
+    assert_int_equal(o.nbad, 2);
+    assert_int_equal(o.bad[0], bad);
+    assert_string_equal(o.why[0], "bad checksum");
+    assert_int_equal(o.bad[1], 25);
+    assert_string_equal(o.why[1], "bad length byte");
+    uint64_t off;
+    assert_int_equal(frame_parser_partial(&p, &off), 7);
+    assert_int_equal(off, tail);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_garbage_between_blocks),
         cmocka_unit_test(test_idle_sync_bytes),
         cmocka_unit_test(test_fuzz_never_accepts_damage),
+        cmocka_unit_test(test_offsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,6 +38,7 @@ struct fake_wire {
     size_t fifo_n, fifo_bytes, max_fifo_bytes, max_fifo_n;
     uint8_t tap[FRAME_MAX];
     size_t tap_n;
+    uint64_t last_block_start; /* when the last block began to go out */
 };
 
 static int wire_write(struct link_transport *t, const uint8_t *data, size_t len)
@@ -49,6 +50,7 @@ static int wire_write(struct link_transport *t, const uint8_t *data, size_t len)
     uint64_t start = w->now > w->host_free ? w->now : w->host_free;
     w->host_free = start + len * BYTE_NS;
     if (len >= FRAME_MIN) {
+        w->last_block_start = start;
         unsigned i = w->host_blocks++;
         if (w->fifo_n < 64 && !(w->drop_host | w->corrupt_host | w->drop_mcu)) {
             w->fifo_seq[w->fifo_n] = (uint8_t)frame_seq(buf);
@@ -425,6 +427,84 @@ static void test_rejects_oversized_message(void **state)
     harness_free(h);
 }
 
+static void send_queued(struct harness *h, struct command_queue *cq, const char *text,
+                        uint64_t min_clock, uint64_t req_clock)
+{
+    uint8_t buf[FRAME_MAX];
+    char err[256];
+    int n = msg_encode_text(h->dict, text, buf, FRAME_MAX_CONTENT, err, sizeof(err));
+    if (n < 0)
+        fail_msg("%s: %s", text, err);
+    assert_int_equal(sq_send_queued(h->q, cq, buf, (size_t)n, min_clock, req_clock), 0);
+}
+
+/* Across queues the MCU gets messages in req_clock order; within one,
+ * in the order queued; plain sq_send() messages (req_clock 0) first. */
+static void test_queues_in_req_clock_order(void **state)
+{
+    (void)state;
+    struct harness *h = harness_new(0, NULL);
+    struct command_queue *a = sq_alloc_queue(h->q), *b = sq_alloc_queue(h->q);
+    send_queued(h, a, "queue_step oid=0 interval=100 count=1 add=0", 0, 300);
+    send_queued(h, a, "queue_step oid=0 interval=200 count=1 add=0", 0, 100);
+    send_queued(h, b, "queue_step oid=1 interval=300 count=1 add=0", 0, 200);
+    send_queued(h, b, "queue_step oid=1 interval=400 count=1 add=0", 0, 400);
+    send_text(h, "get_clock");
+    assert_int_equal(sq_pending(h->q), 5);
+    /* A queue of another serial queue is refused. */
+    struct harness *h2 = harness_new(0, NULL);
+    uint8_t msg[3] = {2, 0, 0};
+    assert_int_equal(sq_send_queued(h->q, sq_alloc_queue(h2->q), msg, 1, 0, 0), -1);
+    harness_free(h2);
+    assert_int_equal(sq_pending(h->q), 5);
+    assert_int_equal(run_acked(h, 1000 * MS), 1);
+    const char *want[] = {
+        "get_clock",
+        "queue_step oid=1 interval=300 count=1 add=0",
+        "queue_step oid=0 interval=100 count=1 add=0",
+        "queue_step oid=0 interval=200 count=1 add=0",
+        "queue_step oid=1 interval=400 count=1 add=0",
+    };
+    assert_log(h, want, 5);
+    harness_free(h);
+}
+
+/* A message waits until the MCU's estimated clock (within the window) has
+ * reached its min_clock, holding back its own queue but not the others,
+ * and goes as soon as it is ready. The fake MCU's clock is 16 ticks a
+ * microsecond of wire time, which is what a clock estimate without
+ * samples says too. */
+static void test_min_clock_gating(void **state)
+{
+    (void)state;
+    const uint64_t window[] = {0, 16000};
+    for (size_t k = 0; k < 2; k++) {
+        struct harness *h = harness_new(0, NULL);
+        struct clocksync *cs = clocksync_create(16000000);
+        sq_set_clocksync(h->q, cs);
+        sq_set_min_clock_window(h->q, window[k]);
+        struct command_queue *steps = sq_alloc_queue(h->q), *other = sq_alloc_queue(h->q);
+        const uint64_t t50 = 50 * MS, c50 = 800000; /* 50 ms of MCU clock */
+        send_queued(h, steps, A, c50, c50);
+        send_queued(h, steps, B, 0, c50 + 1000); /* ready, but behind A */
+        send_queued(h, other, C, 0, c50 + 2000); /* another queue goes at once */
+        step(h, 10 * MS);
+        const char *want[] = {C, A, B};
+        assert_log(h, want, 1);
+        assert_int_equal(sq_pending(h->q), 2);
+        uint64_t ready_at = t50 - window[k] * 1000 / 16;
+        assert_int_equal(sq_run(h->q, ready_at - 1000, SQ_UNTIL_TIME), 0);
+        assert_log(h, want, 1);
+        /* Waiting for the acks waits for the gate to open, and no longer. */
+        assert_int_equal(run_acked(h, 1000 * MS), 1);
+        assert_log(h, want, 3);
+        assert_true(h->w.last_block_start >= ready_at);
+        assert_true(h->w.last_block_start < ready_at + 100000);
+        harness_free(h);
+        clocksync_destroy(cs);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -438,6 +518,8 @@ int main(void)
         cmocka_unit_test(test_receive_window),
         cmocka_unit_test(test_gives_up),
         cmocka_unit_test(test_rejects_oversized_message),
+        cmocka_unit_test(test_queues_in_req_clock_order),
+        cmocka_unit_test(test_min_clock_gating),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
