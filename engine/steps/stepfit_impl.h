@@ -1,0 +1,123 @@
+/* Internal to step fitting: what its two ways of finding the longest
+ * command for one add share (stepfit_direct.c looks at the first steps
+ * one by one, stepfit_closed.c works on the closed form). */
+#ifndef LOCKSTEP_STEPS_STEPFIT_IMPL_H
+#define LOCKSTEP_STEPS_STEPFIT_IMPL_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "stepfit.h"
+
+/* The bounds here are never NaN, so plain comparisons do (fmin/fmax and
+ * floor/ceil are library calls on baseline x86-64). */
+static inline double dmin(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static inline double dmax(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+/* floor and ceil for |x| < 2^62; beyond that x only has to compare
+ * correctly against interval limits, which are far smaller. */
+static inline double dfloor(double x)
+{
+    if (!(x > -4e18 && x < 4e18))
+        return x;
+    double t = (double)(int64_t)x;
+    return t > x ? t - 1 : t;
+}
+
+static inline double dceil(double x)
+{
+    if (!(x > -4e18 && x < 4e18))
+        return x;
+    double t = (double)(int64_t)x;
+    return t < x ? t + 1 : t;
+}
+
+/* Exact time of step k of the command (relative to L). */
+static inline double fit_time(const struct fit_piece *p, double k)
+{
+    stepfit_stats.evals++;
+    if (p->kind == SEG_CRUISE)
+        return p->off + p->g * k;
+    double u = p->u0 + k;
+    double r2 = p->v * p->v + 2 * p->a * u;
+    double r = sqrt(r2 > 0 ? r2 : 0);
+    if (p->ia != 0)
+        return p->off + (r - p->v) * p->ia;
+    double den = p->v + r;
+    return p->off + (den > 0 ? 2 * u / den : 0);
+}
+
+/* The time and its first two derivatives in k. Accel pieces have speed
+ * > 0 throughout (stepseg.h), so 1/r is finite. */
+static inline void fit_time_d(const struct fit_piece *p, double k, double *T, double *T1,
+                              double *T2)
+{
+    stepfit_stats.evals++;
+    if (p->kind == SEG_CRUISE) {
+        *T = p->off + p->g * k;
+        *T1 = p->g;
+        *T2 = 0;
+        return;
+    }
+    double u = p->u0 + k;
+    double r2 = p->v * p->v + 2 * p->a * u;
+    double r = sqrt(r2 > 0 ? r2 : 0);
+    if (p->ia != 0)
+        *T = p->off + (r - p->v) * p->ia;
+    else {
+        double den = p->v + r;
+        *T = p->off + (den > 0 ? 2 * u / den : 0);
+    }
+    double ir = 1 / r;
+    *T1 = ir;
+    *T2 = -p->a * ir * ir * ir;
+}
+
+/* What one add achieves. Of the intervals that fit, the largest is
+ * taken: the next command then starts after a step as late as the window
+ * allows, which (T''' being positive) is the start that lets it run
+ * longest. */
+struct fit_try {
+    uint32_t n;   /* steps that fit */
+    int64_t I;    /* the largest interval that fits them */
+    int fail;     /* the step after them wants: +1 a larger add, -1 a smaller one */
+    int open;     /* every step offered fits */
+    double jump;  /* estimate of how far the add must move towards fail (0: none) */
+    int stuck;    /* moving that far would lose steps that fit now */
+    double elast; /* error of the last step (+: late) */
+};
+
+static inline double last_error(uint32_t n, int64_t I, double A, double T_last)
+{
+    return (double)n * I + A * 0.5 * n * (n - 1.0) - T_last;
+}
+
+/* Looking at the first steps directly. */
+#define DIRECT_STEPS FIT_DIRECT_STEPS
+
+struct fit_direct {
+    int K;      /* steps it may look at */
+    int loaded; /* steps loaded so far */
+    int piece;  /* where loading goes on */
+    uint32_t j;
+    double before, E, E4;
+    const struct fit_input *in;
+    /* S+-(k) for add 0, (T(k) +- E)/(k+1): an add only shifts them */
+    double Sp[DIRECT_STEPS], Sm[DIRECT_STEPS];
+    double D[DIRECT_STEPS]; /* spacing rule: interval k >= D[k] (-inf: cannot bind) */
+};
+
+void fit_direct_init(const struct fit_input *in, struct fit_direct *d);
+void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r);
+
+/* The closed form: every step of the input. */
+void fit_closed_try(struct fit_input *in, int A, struct fit_try *r);
+
+#endif

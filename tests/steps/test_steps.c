@@ -1,0 +1,774 @@
+/* Step generation and compression against exact step times. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "oracle.h"
+#include "rig.h"
+#include "synth.h"
+
+static void at(double p[AXIS_COUNT], double x, double y, double z, double e)
+{
+    p[0] = x;
+    p[1] = y;
+    p[2] = z;
+    p[3] = e;
+}
+
+/* A run of moves at one constant speed; the ticks per step are chosen
+ * awkward: fractions of a tick, a tick and a bit, and very long. */
+static void test_constant_velocity(void **state)
+{
+    (void)state;
+    static const double ticks_per_step[] = {1000.5, 333.3333, 1620.00648, 2.5e6 + 0.3,
+                                            207.77, 57.1,     24999.999,  1e4 / 3};
+    for (size_t c = 0; c < sizeof(ticks_per_step) / sizeof(ticks_per_step[0]); c++) {
+        struct rig r;
+        rig_init(&r, 0, 0);
+        rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+        double v = 16e6 / (80 * ticks_per_step[c]);
+        double p0[AXIS_COUNT], p1[AXIS_COUNT], t = 0.001;
+        at(p0, 0, 0, 0, 0);
+        /* About 400 steps over moves of different lengths. */
+        for (int k = 0; k < 8; k++) {
+            at(p1, p0[0] + 0.3 + 0.17 * k, 0, 0, 0);
+            struct move m = synth_move(t, p0, p1, v, v, v, 3000);
+            rig_move(&r, &m);
+            t += move_duration(&m);
+            memcpy(p0, p1, sizeof(p0));
+        }
+        rig_flush(&r, INFINITY);
+        rig_check(&r);
+        /* One speed across move boundaries compresses into few commands. */
+        size_t q = rig_queue_steps(&r, 0);
+        if (ticks_per_step[c] < 1e5)
+            assert_true(q <= 12);
+        rig_free(&r);
+    }
+}
+
+static void test_accel_from_zero(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_Y, 0.00625, true, 10e-6);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT];
+    at(p0, 0, 0, 0, 0);
+    at(p1, 30, 17, 0, 0);
+    /* accelerate only, then decelerate only, to rest */
+    double d = sqrt(30 * 30 + 17 * 17), a = 4000, vmax = sqrt(a * d);
+    struct move up = synth_move(0.5, p0, p1, 0, vmax, vmax, a);
+    rig_move(&r, &up);
+    double p2[AXIS_COUNT];
+    at(p2, 60, 34, 0, 0);
+    struct move down = synth_move(0.5 + move_duration(&up), p1, p2, vmax, vmax, 0, a);
+    rig_move(&r, &down);
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    rig_free(&r);
+}
+
+/* Decelerate to rest exactly on a half-step position: the last step is
+ * due at the instant the speed reaches 0. */
+static void test_decel_to_zero(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT];
+    at(p0, 0, 0, 0, 0);
+    at(p1, 10.00625, 0, 0, 0); /* 800.5 steps */
+    struct move m = synth_move(0.01, p0, p1, 0, 150, 0, 5000);
+    rig_move(&r, &m);
+    /* and a slow creep that ends at rest after a long deceleration */
+    double p2[AXIS_COUNT];
+    at(p2, 12, 0, 0, 0);
+    struct move m2 = synth_move(0.01 + move_duration(&m), p1, p2, 0, 20, 0, 50);
+    rig_move(&r, &m2);
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    rig_free(&r);
+}
+
+static void test_reversals(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    double t = 0.01;
+    double x[] = {0, 5, 2, 2.00625 /* ends on a half step */, 1.5, 1.51, 1.495, 3, 3.0125, 3};
+    double p0[AXIS_COUNT], p1[AXIS_COUNT];
+    at(p0, x[0], 0, 0, 0);
+    for (size_t k = 1; k < sizeof(x) / sizeof(x[0]); k++) {
+        at(p1, x[k], 0, 0, 0);
+        struct move m = synth_move(t, p0, p1, 0, 100, 0, 3000);
+        rig_move(&r, &m);
+        t += move_duration(&m);
+        memcpy(p0, p1, sizeof(p0));
+    }
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    assert_true(cmd_log_count(&r.log[0], STEP_CMD_SET_NEXT_STEP_DIR) >= 6);
+    rig_free(&r);
+}
+
+static void test_corexy_diagonal(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    int a = rig_stepper(&r, STEPKIN_COREXY_A, 0.0125, false, 0);
+    int b = rig_stepper(&r, STEPKIN_COREXY_B, 0.0125, false, 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT], t = 0.01;
+    at(p0, 10, 10, 0, 0);
+    rig_set_position(&r, a, 20);
+    rig_set_position(&r, b, 0);
+    double path[][2] = {{30, 30}, {40, 20}, {55, 20}, {35, 40}, {35.01, 40.01}, {10, 10}};
+    for (size_t k = 0; k < sizeof(path) / sizeof(path[0]); k++) {
+        at(p1, path[k][0], path[k][1], 0, 0);
+        struct move m = synth_move(t, p0, p1, 0, 200, 0, 5000);
+        rig_move(&r, &m);
+        t += move_duration(&m);
+        memcpy(p0, p1, sizeof(p0));
+        if (k == 0) {
+            rig_flush(&r, INFINITY);
+            /* x = y: the B motor (x - y) stands still */
+            assert_int_equal(r.rs[b].n, 0);
+            assert_int_equal(r.log[b].n, 0);
+            assert_true(r.rs[a].n == 3200);
+        }
+    }
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    rig_free(&r);
+}
+
+static void test_tiny_moves(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_Y, 0.0125, false, 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT], t = 0.01;
+    at(p0, 0, 0, 0, 0);
+    for (int k = 0; k < 300; k++) {
+        /* one step, a fraction of a step, at various speeds */
+        double dx = (k % 3 == 0) ? 0.0125 : (k % 3 == 1 ? 0.005 : -0.0125);
+        double dy = (k % 5 == 0) ? 0.0125 : 0.003;
+        at(p1, p0[0] + dx, p0[1] + dy, 0, 0);
+        double v = 2 + (k % 7) * 15;
+        double sv = (k % 4 == 0) ? 0 : v * 0.5;
+        struct move m = synth_move(t, p0, p1, sv, v, sv, 3000);
+        rig_move(&r, &m);
+        t += move_duration(&m);
+        memcpy(p0, p1, sizeof(p0));
+    }
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    rig_free(&r);
+}
+
+/* Steps further apart than one interval may be: reset_step_clock. */
+static void test_very_slow(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_Z, 0.0025, false, 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT];
+    at(p0, 0, 0, 0, 0);
+    at(p1, 0, 0, 0.0101, 0); /* 4 steps */
+    /* 1e-5 mm/s: 250 s (4e9 ticks) per step */
+    struct move m = synth_move(0.01, p0, p1, 1e-5, 1e-5, 1e-5, 1);
+    rig_move(&r, &m);
+    double t = 0.01 + move_duration(&m);
+    /* 1e-4 mm/s: 25 s (4e8 ticks) per step, fits one interval */
+    at(p0, 0, 0, 0.0201, 0);
+    struct move m2 = synth_move(t, p1, p0, 1e-4, 1e-4, 1e-4, 1);
+    rig_move(&r, &m2);
+    t += move_duration(&m2);
+    /* a pause of 200 s, then a normal move */
+    at(p1, 0, 0, 1, 0);
+    struct move m3 = synth_move(t + 200, p0, p1, 0, 10, 0, 100);
+    rig_move(&r, &m3);
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    /* each of the four slow steps, the first of the next move (146 s
+     * later) and the first after the pause */
+    assert_int_equal(cmd_log_count(&r.log[0], STEP_CMD_RESET_STEP_CLOCK), 6);
+    for (size_t k = 0; k < r.log[0].n; k++) {
+        const struct step_cmd *c = &r.log[0].v[k];
+        if (c->kind == STEP_CMD_QUEUE_STEP)
+            assert_true(c->interval <= (1u << 30));
+        if (c->kind == STEP_CMD_RESET_STEP_CLOCK && k > 2)
+            assert_true(c->min_clock > 0 && c->min_clock < c->clock);
+    }
+    rig_free(&r);
+}
+
+static void test_extrusion_retractions(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_Y, 0.0125, false, 0);
+    int e = rig_stepper(&r, STEPKIN_EXTRUDER, 1.0 / 415, false, 0);
+    struct synth_config c;
+    synth_default(&c, 7);
+    c.retract_every = 9;
+    c.layer_every = 0;
+    struct synth_moves mv = {0};
+    synth_generate(&c, 400, &mv);
+    rig_set_position(&r, 0, 100);
+    rig_set_position(&r, 1, 100);
+    for (size_t k = 0; k < mv.n; k++)
+        rig_move(&r, &mv.v[k]);
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    assert_true(cmd_log_count(&r.log[e], STEP_CMD_SET_NEXT_STEP_DIR) >= 40);
+    synth_free(&mv);
+    rig_free(&r);
+}
+
+/* G92 E0 every so often: the count is rebased without a step. */
+static void test_set_position(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 5);
+    int e = rig_stepper(&r, STEPKIN_EXTRUDER, 1.0 / 415, false, 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT], t = 0.01, epos = 0;
+    at(p0, 0, 0, 0, 0);
+    for (int k = 0; k < 60; k++) {
+        at(p1, 0, 0, 0, epos + 0.37 + 0.01 * k);
+        struct move m = synth_move(t, p0, p1, 0, 30, 0, 2000);
+        rig_move(&r, &m);
+        t += move_duration(&m);
+        epos = p1[AXIS_E];
+        memcpy(p0, p1, sizeof(p0));
+        if (k % 10 == 9) {
+            struct stepgen_position before, after;
+            stepgen_get_position(r.sg, e, &before);
+            rig_set_position(&r, e, 0.0011);
+            stepgen_get_position(r.sg, e, &after);
+            assert_int_equal(after.steps, 0);
+            assert_true(after.commanded == 0.0011);
+            assert_int_equal(after.mcu_position, before.mcu_position);
+            epos = 0.0011;
+            at(p0, 0, 0, 0, epos);
+        }
+    }
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    rig_free(&r);
+}
+
+/* flush(until) hands on every step due by then, and nothing it need not. */
+static void test_flush_until(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_COREXY_A, 0.0125, false, 0);
+    rig_stepper(&r, STEPKIN_COREXY_B, 0.0125, false, 0);
+    struct synth_config c;
+    synth_default(&c, 11);
+    struct synth_moves mv = {0};
+    synth_generate(&c, 300, &mv);
+    rig_set_position(&r, 0, 200);
+    rig_set_position(&r, 1, 0);
+    for (size_t k = 0; k < mv.n; k++)
+        rig_move(&r, &mv.v[k]);
+    for (int step = 1; step <= 4; step++) {
+        double until = mv.end_time * step / 5;
+        rig_flush(&r, until);
+        for (int i = 0; i < r.n; i++) {
+            char err[256];
+            struct exec_steps ex = {0};
+            assert_int_equal(fw_expand(r.log[i].v, r.log[i].n, FW_EXACT, &ex, err, sizeof(err)), 0);
+            size_t due = ref_count_until(&r.rs[i], (long double)until * 16e6);
+            assert_true(ex.n >= due);
+            exec_free(&ex);
+        }
+    }
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    synth_free(&mv);
+    rig_free(&r);
+}
+
+/* Homing: the MCU stopped the stepper; what follows restarts its clock. */
+static void test_reset_stepper(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT];
+    at(p0, 0, 0, 0, 0);
+    at(p1, -5, 0, 0, 0);
+    struct move home = synth_move(0.01, p0, p1, 0, 20, 0, 500);
+    rig_move(&r, &home);
+    rig_flush(&r, INFINITY);
+    size_t before = r.log[0].n;
+    char err[256];
+    assert_int_equal(stepgen_reset_stepper(r.sg, 0, 1234, err, sizeof(err)), 0);
+    rig_set_position(&r, 0, 0);
+    struct stepgen_position pos;
+    stepgen_get_position(r.sg, 0, &pos);
+    assert_int_equal(pos.mcu_position, 1234);
+    assert_int_equal(pos.steps, 0);
+    at(p0, 0, 0, 0, 0);
+    at(p1, 3, 0, 0, 0);
+    double t = 0.01 + move_duration(&home) + 0.1;
+    struct move out = synth_move(t, p0, p1, 0, 50, 0, 1000);
+    rig_move(&r, &out);
+    at(p0, 1, 0, 0, 0);
+    struct move back = synth_move(t + move_duration(&out), p1, p0, 0, 50, 0, 1000);
+    rig_move(&r, &back);
+    rig_flush(&r, INFINITY);
+    /* After the reset: a direction and a clock before the first step. */
+    assert_true(r.log[0].n > before + 2);
+    assert_int_equal(r.log[0].v[before].kind, STEP_CMD_SET_NEXT_STEP_DIR);
+    assert_int_equal(r.log[0].v[before + 1].kind, STEP_CMD_RESET_STEP_CLOCK);
+    /* Both parts check out against the exact steps. */
+    struct exec_steps ex = {0};
+    assert_int_equal(fw_expand(r.log[0].v, r.log[0].n, FW_EXACT, &ex, err, sizeof(err)), 0);
+    assert_int_equal(check_steps(&ex, &r.rs[0], 0, rig_max_error_ticks(&r, 0), err, sizeof(err)),
+                     0);
+    stepgen_get_position(r.sg, 0, &pos);
+    assert_int_equal(pos.steps, 80);
+    assert_int_equal(pos.mcu_position, 1234 + 80);
+    exec_free(&ex);
+    rig_free(&r);
+}
+
+/* A stop the caller did not flush up to: what was not handed on is
+ * dropped with it, and nothing of it reaches the MCU afterwards. */
+static void test_reset_drops_pending(void **state)
+{
+    (void)state;
+    struct stepgen_config c = {0, 0};
+    char err[256];
+    struct stepgen *sg = stepgen_create(&c, err, sizeof(err));
+    struct cmd_log log = {0};
+    struct stepgen_stepper_config sc;
+    memset(&sc, 0, sizeof(sc));
+    sc.name = "x";
+    stepkin_coefficients(STEPKIN_CARTESIAN_X, sc.coef);
+    sc.step_distance = 0.0125;
+    sc.mcu_freq = 16e6;
+    sc.sink = cmd_log_sink;
+    sc.sink_ctx = &log;
+    assert_int_equal(stepgen_add_stepper(sg, &sc, err, sizeof(err)), 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT];
+    at(p0, 0, 0, 0, 0);
+    at(p1, -5, 0, 0, 0);
+    struct move home = synth_move(0.01, p0, p1, 0, 20, 0, 500);
+    assert_int_equal(stepgen_add_move(sg, &home, err, sizeof(err)), 0);
+    /* no flush: the whole homing move is still held */
+    assert_int_equal(stepgen_reset_stepper(sg, 0, 7, err, sizeof(err)), 0);
+    assert_int_equal(stepgen_set_position(sg, 0, 0, err, sizeof(err)), 0);
+    at(p1, 1, 0, 0, 0);
+    struct move out = synth_move(1, p0, p1, 0, 20, 0, 500);
+    assert_int_equal(stepgen_add_move(sg, &out, err, sizeof(err)), 0);
+    assert_int_equal(stepgen_flush(sg, INFINITY, err, sizeof(err)), 0);
+    /* only the move after the stop: 80 steps, starting with a clock */
+    struct exec_steps ex = {0};
+    assert_int_equal(fw_expand(log.v, log.n, FW_EXACT, &ex, err, sizeof(err)), 0);
+    assert_int_equal(ex.n, 80);
+    assert_int_equal(log.v[0].kind, STEP_CMD_SET_NEXT_STEP_DIR);
+    assert_int_equal(log.v[1].kind, STEP_CMD_RESET_STEP_CLOCK);
+    assert_true(ex.v[0].clock > 16000000);
+    struct stepgen_stats st;
+    stepgen_get_stats(sg, 0, &st);
+    assert_int_equal(st.steps, 80);
+    struct stepgen_position pos;
+    stepgen_get_position(sg, 0, &pos);
+    assert_int_equal(pos.mcu_position, 7 + 80);
+    exec_free(&ex);
+    cmd_log_free(&log);
+    stepgen_destroy(sg);
+}
+
+/* The print time -> clock mapping: an offset from the start, and a new
+ * frequency and offset from clock synchronisation halfway. */
+static void test_clock_mapping(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    int x = rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    char err[256];
+    assert_int_equal(stepgen_set_clock(r.sg, x, 16e6, 123456.75, err, sizeof(err)), 0);
+    r.ref[x].offset = 123456.75;
+    double p0[AXIS_COUNT], p1[AXIS_COUNT], t = 0.01;
+    at(p0, 0, 0, 0, 0);
+    for (int k = 0; k < 20; k++) {
+        at(p1, p0[0] + (k % 2 ? -3 : 5), 0, 0, 0);
+        struct move m = synth_move(t, p0, p1, 0, 120, 0, 3000);
+        rig_move(&r, &m);
+        t += move_duration(&m);
+        memcpy(p0, p1, sizeof(p0));
+        if (k == 9) {
+            /* the MCU runs a little slow; later moves map with that */
+            double f = 16e6 * (1 - 20e-6), off = 123456.75 + t * 16e6 * 20e-6;
+            assert_int_equal(stepgen_set_clock(r.sg, x, f, off, err, sizeof(err)), 0);
+            r.ref[x].freq = f;
+            r.ref[x].offset = off;
+        }
+    }
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    assert_int_equal(stepgen_set_clock(r.sg, x, 0, 0, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "mcu_freq"));
+    rig_free(&r);
+}
+
+static void run_synth(struct rig *r, int corexy, uint64_t seed, size_t nmoves, double max_error)
+{
+    rig_stepper(r, corexy ? STEPKIN_COREXY_A : STEPKIN_CARTESIAN_X, 0.0125, false, max_error);
+    rig_stepper(r, corexy ? STEPKIN_COREXY_B : STEPKIN_CARTESIAN_Y, 0.0125, true, max_error);
+    rig_stepper(r, STEPKIN_CARTESIAN_Z, 0.0025, false, max_error);
+    rig_stepper(r, STEPKIN_EXTRUDER, 1.0 / 415, false, max_error);
+    rig_set_position(r, 0, 100 + (corexy ? 100 : 0));
+    rig_set_position(r, 1, corexy ? 0 : 100);
+    rig_set_position(r, 2, 0.2);
+    struct synth_config c;
+    synth_default(&c, seed);
+    struct synth_moves mv = {0};
+    synth_generate(&c, nmoves, &mv);
+    for (size_t k = 0; k < mv.n; k++) {
+        rig_move(r, &mv.v[k]);
+        if (k % 500 == 499)
+            rig_flush(r, mv.v[k].print_time - 0.5);
+    }
+    rig_flush(r, INFINITY);
+    synth_free(&mv);
+}
+
+/* Realistic prints, every step checked; and the message count against
+ * the per-step greedy oracle on the same exact steps. */
+static void test_synthetic_vs_oracle(void **state)
+{
+    (void)state;
+    size_t lib_total = 0, oracle_total = 0;
+    static const double errors[] = {0, 5e-6, 100e-6};
+    for (int corexy = 0; corexy < 2; corexy++) {
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            struct rig r;
+            rig_init(&r, 0, 0);
+            double me = errors[(seed + corexy) % 3];
+            run_synth(&r, corexy, seed, 1500, me);
+            rig_check(&r);
+            for (int i = 0; i < r.n; i++) {
+                struct cmd_log ol = {0};
+                struct oracle_config oc = {r.cfg[i].oid, r.cfg[i].invert_dir,
+                                           rig_max_error_ticks(&r, i)};
+                oracle_compress(&oc, &r.rs[i], &ol);
+                /* the oracle's own output is valid too */
+                char err[256];
+                struct exec_steps ex = {0};
+                if (fw_expand(ol.v, ol.n, FW_EXACT, &ex, err, sizeof(err)) < 0)
+                    fail_msg("oracle: %s", err);
+                if (check_steps(&ex, &r.rs[i], r.cfg[i].invert_dir, rig_max_error_ticks(&r, i), err,
+                                sizeof(err)) < 0)
+                    fail_msg("oracle: %s", err);
+                exec_free(&ex);
+                size_t lq = rig_queue_steps(&r, i), oq = cmd_log_count(&ol, STEP_CMD_QUEUE_STEP);
+                print_message(
+                    "corexy %d seed %d stepper %d: %zu steps, %zu queue_step (oracle %zu)\n",
+                    corexy, (int)seed, i, r.rs[i].n, lq, oq);
+                assert_true(lq <= oq);
+                lib_total += lq;
+                oracle_total += oq;
+                cmd_log_free(&ol);
+            }
+            rig_free(&r);
+        }
+    }
+    print_message("queue_step total: %zu, oracle %zu\n", lib_total, oracle_total);
+    assert_true(lib_total <= oracle_total);
+}
+
+static uint64_t rnd_state;
+
+static double rnd(void)
+{
+    uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return (double)((z ^ (z >> 31)) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double log_uniform(double lo, double hi)
+{
+    return lo * pow(hi / lo, rnd());
+}
+
+/* Random moves, speeds, accelerations, windows and flushes; positions
+ * often land exactly on half steps, moves reverse, stop, crawl and race.
+ * Every step is checked. */
+static void test_random_stress(void **state)
+{
+    (void)state;
+    static const double dists[] = {0.0125, 0.00625, 0.0025, 1.0 / 415, 0.1, 1.0};
+    static const enum stepkin kins[] = {STEPKIN_CARTESIAN_X, STEPKIN_CARTESIAN_Y, STEPKIN_COREXY_A,
+                                        STEPKIN_COREXY_B, STEPKIN_EXTRUDER};
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        rnd_state = seed * 7919;
+        struct rig r;
+        rig_init(&r, seed % 3 == 0 ? 1 : 0, 1 + (unsigned)(rnd() * 40));
+        int ns = 1 + (int)(rnd() * 3);
+        for (int i = 0; i < ns; i++) {
+            double sd = dists[(int)(rnd() * 6)];
+            double me = rnd() < 0.3 ? 0 : log_uniform(0.2e-6, 200e-6);
+            rig_stepper(&r, kins[(int)(rnd() * 5)], sd, rnd() < 0.5, me);
+        }
+        double pos[AXIS_COUNT] = {0, 0, 0, 0}, t = rnd() * 0.01;
+        double grid = 0.0125 / 2;
+        for (int k = 0; k < 120; k++) {
+            double p1[AXIS_COUNT];
+            memcpy(p1, pos, sizeof(p1));
+            double u = rnd();
+            int n_ax = u < 0.2 ? 1 : 2;
+            for (int a = 0; a < n_ax; a++) {
+                int ax = (int)(rnd() * 4);
+                double d = (rnd() - 0.5) * log_uniform(0.001, 20);
+                p1[ax] += d;
+                if (rnd() < 0.4)
+                    p1[ax] = round(p1[ax] / grid) * grid;
+            }
+            double dd = 0;
+            for (int a = 0; a < 3; a++)
+                dd += (p1[a] - pos[a]) * (p1[a] - pos[a]);
+            if (dd == 0 && p1[AXIS_E] == pos[AXIS_E])
+                continue;
+            double cv = log_uniform(0.02, 400), acc = log_uniform(5, 50000);
+            double dist = dd > 0 ? sqrt(dd) : fabs(p1[AXIS_E] - pos[AXIS_E]);
+            double sv = rnd() < 0.4 ? 0 : cv * rnd(), ev = rnd() < 0.4 ? 0 : cv * rnd();
+            /* one ramp must be able to join the two ends */
+            if (ev * ev > sv * sv + 2 * acc * dist)
+                ev = sqrt(sv * sv + 2 * acc * dist);
+            if (sv * sv > ev * ev + 2 * acc * dist)
+                sv = sqrt(ev * ev + 2 * acc * dist);
+            struct move m = synth_move(t, pos, p1, sv, fmax(cv, fmax(sv, ev)), ev, acc);
+            /* faster than one step per tick is refused */
+            if (!rig_try_move(&r, &m))
+                continue;
+            t += move_duration(&m);
+            if (rnd() < 0.05)
+                t += log_uniform(0.001, 300);
+            memcpy(pos, p1, sizeof(pos));
+            if (rnd() < 0.1)
+                rig_flush(&r, t - rnd() * 0.5);
+            if (rnd() < 0.03) {
+                int i = (int)(rnd() * r.n);
+                struct stepgen_position sp;
+                stepgen_get_position(r.sg, i, &sp);
+                rig_set_position(&r, i, sp.commanded);
+            }
+        }
+        rig_flush(&r, INFINITY);
+        print_message("seed %d\n", (int)seed);
+        rig_check(&r);
+        rig_free(&r);
+    }
+}
+
+static int same_logs(const struct cmd_log *a, const struct cmd_log *b)
+{
+    return a->n == b->n && memcmp(a->v, b->v, a->n * sizeof(*a->v)) == 0;
+}
+
+static void test_threads_deterministic(void **state)
+{
+    (void)state;
+    struct rig ref;
+    rig_init(&ref, 0, 64);
+    run_synth(&ref, 1, 5, 2000, 0);
+    for (int run = 0; run < 3; run++) {
+        struct rig r;
+        rig_init(&r, run == 0 ? 1 : 2, 64);
+        run_synth(&r, 1, 5, 2000, 0);
+        for (int i = 0; i < r.n; i++)
+            assert_true(same_logs(&r.log[i], &ref.log[i]));
+        rig_free(&r);
+    }
+    rig_check(&ref);
+    rig_free(&ref);
+}
+
+/* The checks must be able to fail: a wrong expansion, a step moved past
+ * its window, a missing command. */
+static void test_checker_catches_errors(void **state)
+{
+    (void)state;
+    struct rig r;
+    rig_init(&r, 0, 0);
+    run_synth(&r, 0, 9, 300, 0);
+    rig_check(&r);
+    char err[256];
+    double E = rig_max_error_ticks(&r, 0);
+    struct cmd_log *l = &r.log[0];
+    struct exec_steps ex = {0};
+    assert_int_equal(fw_expand(l->v, l->n, FW_WRONG_ADD, &ex, err, sizeof(err)), 0);
+    assert_int_equal(check_steps(&ex, &r.rs[0], 0, E, err, sizeof(err)), -1);
+    exec_free(&ex);
+
+    /* the last queue_step started 2E+2 ticks late */
+    size_t k = l->n - 1;
+    while (l->v[k].kind != STEP_CMD_QUEUE_STEP)
+        k--;
+    uint32_t late = 2 * (uint32_t)E + 2;
+    l->v[k].interval += late;
+    assert_int_equal(fw_expand(l->v, l->n, FW_EXACT, &ex, err, sizeof(err)), -1); /* req_clock */
+    l->v[k].req_clock += late;
+    exec_free(&ex);
+    assert_int_equal(fw_expand(l->v, l->n, FW_EXACT, &ex, err, sizeof(err)), 0);
+    assert_int_equal(check_steps(&ex, &r.rs[0], 0, E, err, sizeof(err)), -1);
+    print_message("caught: %s\n", err);
+    exec_free(&ex);
+    l->v[k].interval -= late;
+    l->v[k].req_clock -= late;
+
+    /* one tick too far is caught as well */
+    assert_int_equal(fw_expand(l->v, l->n, FW_EXACT, &ex, err, sizeof(err)), 0);
+    assert_int_equal(check_steps(&ex, &r.rs[0], 0, E, err, sizeof(err)), 0);
+    size_t worst = 0;
+    long double wd = -1;
+    for (size_t i = 0; i < ex.n; i++) {
+        long double d = fabsl((long double)ex.v[i].clock - r.rs[0].v[i].t);
+        if (d > wd) {
+            wd = d;
+            worst = i;
+        }
+    }
+    int64_t shift = (long double)ex.v[worst].clock > r.rs[0].v[worst].t ? 1 : -1;
+    ex.v[worst].clock += shift * (int64_t)(E - wd + 1.5);
+    assert_int_equal(check_steps(&ex, &r.rs[0], 0, E, err, sizeof(err)), -1);
+    exec_free(&ex);
+
+    l->n--;
+    assert_int_equal(fw_expand(l->v, l->n, FW_EXACT, &ex, err, sizeof(err)), 0);
+    assert_int_equal(check_steps(&ex, &r.rs[0], 0, E, err, sizeof(err)), -1);
+    exec_free(&ex);
+    rig_free(&r);
+}
+
+static void expect_refused(struct stepgen *sg, const struct move *m, const char *word)
+{
+    char err[256] = "";
+    assert_int_equal(stepgen_add_move(sg, m, err, sizeof(err)), -1);
+    print_message("refused: %s\n", err);
+    assert_non_null(strstr(err, word));
+}
+
+/* Bad moves are refused with a reason, and change nothing. */
+static void test_bad_input(void **state)
+{
+    (void)state;
+    struct rig good, r;
+    rig_init(&good, 0, 0);
+    rig_init(&r, 0, 0);
+    rig_stepper(&good, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+    double p0[AXIS_COUNT], p1[AXIS_COUNT];
+    at(p0, 0, 0, 0, 0);
+    at(p1, 10, 0, 0, 0);
+    struct move m = synth_move(0.01, p0, p1, 0, 100, 0, 2000);
+    rig_move(&good, &m);
+    rig_move(&r, &m);
+
+    struct move bad = synth_move(0.01 + move_duration(&m), p1, p0, 0, 100, 0, 2000);
+    struct move b = bad;
+    b.accel_t = NAN;
+    expect_refused(r.sg, &b, "accel_t");
+    b = bad;
+    b.cruise_t = -1;
+    expect_refused(r.sg, &b, "cruise_t");
+    b = bad;
+    b.move_d = 0;
+    expect_refused(r.sg, &b, "move_d");
+    b = bad;
+    b.cruise_v *= 1.5;
+    expect_refused(r.sg, &b, "speeds");
+    b = bad;
+    b.cruise_t += 0.1;
+    expect_refused(r.sg, &b, "phases");
+    b = bad;
+    b.print_time = 0.02;
+    expect_refused(r.sg, &b, "before the previous move");
+    b = bad;
+    b.start_pos[0] = 9;
+    expect_refused(r.sg, &b, "s0");
+    b = bad;
+    b.axes_r[1] = INFINITY;
+    expect_refused(r.sg, &b, "axes_r");
+    char err[256];
+    assert_int_equal(stepgen_set_position(r.sg, 3, 0, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "no stepper 3"));
+    assert_int_equal(stepgen_set_position(r.sg, 0, NAN, err, sizeof(err)), -1);
+
+    struct stepgen_stepper_config c = good.cfg[0];
+    c.step_distance = 0;
+    assert_int_equal(stepgen_add_stepper(r.sg, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "step_distance"));
+    c = good.cfg[0];
+    c.max_error = 1e-9;
+    assert_int_equal(stepgen_add_stepper(r.sg, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "max_error"));
+    c = good.cfg[0];
+    memset(c.coef, 0, sizeof(c.coef));
+    assert_int_equal(stepgen_add_stepper(r.sg, &c, err, sizeof(err)), -1);
+    assert_int_equal(stepgen_stepper_count(r.sg), 1);
+
+    rig_move(&good, &bad);
+    rig_move(&r, &bad);
+    rig_flush(&good, INFINITY);
+    rig_flush(&r, INFINITY);
+    rig_check(&r);
+    assert_true(same_logs(&good.log[0], &r.log[0]));
+    rig_free(&good);
+    rig_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    /* One ctest entry per test: the name is the filter. */
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_constant_velocity),
+        cmocka_unit_test(test_accel_from_zero),
+        cmocka_unit_test(test_decel_to_zero),
+        cmocka_unit_test(test_reversals),
+        cmocka_unit_test(test_corexy_diagonal),
+        cmocka_unit_test(test_tiny_moves),
+        cmocka_unit_test(test_very_slow),
+        cmocka_unit_test(test_extrusion_retractions),
+        cmocka_unit_test(test_set_position),
+        cmocka_unit_test(test_flush_until),
+        cmocka_unit_test(test_clock_mapping),
+        cmocka_unit_test(test_reset_stepper),
+        cmocka_unit_test(test_reset_drops_pending),
+        cmocka_unit_test(test_random_stress),
+        cmocka_unit_test(test_synthetic_vs_oracle),
+        cmocka_unit_test(test_threads_deterministic),
+        cmocka_unit_test(test_checker_catches_errors),
+        cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
