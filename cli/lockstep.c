@@ -12,6 +12,7 @@ static const struct subcommand {
     {"sim", cmd_sim, "run a simulated atmega2560 in real time behind a pseudo-terminal"},
     {"console", cmd_console, "talk to an MCU (serial port, pty or simulated) in its own protocol"},
     {"bench", cmd_bench, "benchmarks that print figures (step-rate)"},
+    {"batch", cmd_batch, "turn G-code into the exact MCU command stream, with no MCU (batch mode)"},
     {"dump", cmd_dump, "print a file of message blocks (batch output) as commands"},
 };
 

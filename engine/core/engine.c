@@ -1,0 +1,483 @@
+/* The engine: the printer's objects built from its configuration, the
+ * G-code line loop and its answers, motors and the flow of planned moves
+ * into the steppers and on to the MCU. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdqueue.h"
+#include "engine_internal.h"
+#include "errmsg.h"
+#include "gcode_reader.h"
+#include "kinematics.h"
+
+/* Where the print timeline starts: the MCU gets its configuration first. */
+#define ENGINE_START_PRINT_TIME 0.25
+/* Moves between letting queued messages out to the link. */
+#define ENGINE_LINK_FLUSH_MOVES 4096
+
+void engine_respond(struct engine *e, const char *fmt, ...)
+{
+    if (!e->respond)
+        return;
+    char line[GCODE_ERR_MAX + 64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    e->respond(e->respond_ctx, line);
+}
+
+struct sink_state {
+    struct engine *e;
+    char err[256];
+    int failed;
+    unsigned moves;
+    double last_move_end;
+};
+
+/* Hand the steppers' commands up to print time until to the link, and
+ * let out the messages that nothing later can precede. */
+static int flush_until(struct engine *e, double until, char *err, size_t errlen)
+{
+    if (stepgen_flush(e->sg, until, err, errlen))
+        return -1;
+    for (int i = 0; i < e->nsteppers; i++)
+        if (stepper_out_check(e->steppers[i], err, errlen))
+            return -1;
+    if (until == INFINITY)
+        return mcu_out_flush(e->mcu, CMDQ_NO_LIMIT, err, errlen);
+    double margin = e->max_error * mcu_out_freq(e->mcu) + 1.0;
+    uint64_t limit = mcu_out_clock(e->mcu, until);
+    return mcu_out_flush(e->mcu, limit > margin ? limit - (uint64_t)margin : 0, err, errlen);
+}
+
+static void move_sink(void *ctx, const struct move *m)
+{
+    struct sink_state *ss = ctx;
+    struct engine *e = ss->e;
+    if (ss->failed)
+        return;
+    if (stepgen_add_move(e->sg, m, ss->err, sizeof(ss->err))) {
+        ss->failed = 1;
+        return;
+    }
+    ss->last_move_end = m->print_time + move_duration(m);
+    /* Bounded memory: now and then, everything a second behind the
+     * newest move goes out (later moves cannot change it). */
+    if (++ss->moves % ENGINE_LINK_FLUSH_MOVES == 0 && m->print_time > 1.0 &&
+        flush_until(e, m->print_time - 1.0, ss->err, sizeof(ss->err)))
+        ss->failed = 1;
+}
+
+static struct sink_state *sink_of(struct engine *e)
+{
+    return (struct sink_state *)((char *)e + sizeof(*e));
+}
+
+static int sink_check(struct engine *e, char *err, size_t errlen)
+{
+    struct sink_state *ss = sink_of(e);
+    if (!ss->failed)
+        return 0;
+    seterr(err, errlen, "%s", ss->err);
+    return -1;
+}
+
+int engine_flush_moves(struct engine *e, char *err, size_t errlen)
+{
+    toolhead_flush(e->th);
+    if (sink_check(e, err, errlen))
+        return -1;
+    return flush_until(e, INFINITY, err, errlen);
+}
+
+static int set_enables(struct engine *e, bool on, double print_time, char *err, size_t errlen)
+{
+    uint64_t clock = mcu_out_clock(e->mcu, print_time);
+    for (int i = 0; i < e->nenables; i++) {
+        if (e->enables[i].on == on)
+            continue;
+        int value = on != e->enables[i].invert;
+        if (mcu_out_send_text(e->mcu, e->misc_queue, 0, clock, err, errlen,
+                              "queue_digital_out oid=%d clock=%u on_ticks=%d", e->enables[i].oid,
+                              (uint32_t)clock, value))
+            return -1;
+        e->enables[i].on = on;
+    }
+    return 0;
+}
+
+int engine_motors_on(struct engine *e, char *err, size_t errlen)
+{
+    return set_enables(e, true, sink_of(e)->last_move_end, err, errlen);
+}
+
+int engine_motors_off(struct engine *e, char *err, size_t errlen)
+{
+    double t = toolhead_get_last_move_time(e->th);
+    if (engine_flush_moves(e, err, errlen) || set_enables(e, false, t, err, errlen))
+        return -1;
+    kinematics_clear_homing(toolhead_kinematics(e->th), AXES_XYZ);
+    return 0;
+}
+
+int engine_set_position(struct engine *e, const double pos[AXIS_COUNT], unsigned homed, char *err,
+                        size_t errlen)
+{
+    /* Moves already planned take their steps from the old position. */
+    if (toolhead_set_position(e->th, pos, homed, err, errlen) || sink_check(e, err, errlen) ||
+        flush_until(e, INFINITY, err, errlen))
+        return -1;
+    return stepgen_set_axes_position(e->sg, pos, err, errlen);
+}
+
+void engine_sync_gcode_position(struct engine *e)
+{
+    toolhead_get_position(e->th, e->gs.last_position);
+}
+
+static void gcode_state_reset(struct engine *e)
+{
+    struct gcode_state *gs = &e->gs;
+    memset(gs, 0, sizeof(*gs));
+    gs->absolute_coord = gs->absolute_extrude = true;
+    gs->speed_factor = 1.0 / 60.0;
+    gs->speed = 25.0;
+    gs->extrude_factor = 1.0;
+    engine_sync_gcode_position(e);
+}
+
+int engine_reset_state(struct engine *e, char *err, size_t errlen)
+{
+    if (engine_motors_off(e, err, errlen))
+        return -1;
+    e->shutdown = false;
+    e->shutdown_reason[0] = 0;
+    e->extruder_target = e->bed_target = e->fan_speed = 0.0;
+    gcode_state_reset(e);
+    return 0;
+}
+
+/* ---- building the printer --------------------------------------------- */
+
+static int add_enable(struct engine *e, const struct stepper_config *sc, char *err, size_t errlen)
+{
+    int idx = e->nsteppers;
+    e->stepper_enable[idx] = -1;
+    if (!sc->has_enable_pin)
+        return 0;
+    for (int i = 0; i < e->nenables; i++) {
+        if (!strcmp(e->enables[i].pin.name, sc->enable_pin.name) &&
+            !strcmp(e->enables[i].pin.mcu, sc->enable_pin.mcu)) {
+            e->stepper_enable[idx] = i;
+            return 0;
+        }
+    }
+    int n = e->nenables++;
+    e->enables[n].oid = mcu_out_alloc_oid(e->mcu);
+    e->enables[n].pin = sc->enable_pin;
+    e->enables[n].invert = sc->enable_pin.invert;
+    e->enables[n].on = false;
+    e->stepper_enable[idx] = n;
+    int off = sc->enable_pin.invert ? 1 : 0;
+    return mcu_out_add_config(
+        e->mcu, err, errlen,
+        "config_digital_out oid=%d pin=%s value=%d default_value=%d max_duration=0",
+        e->enables[n].oid, sc->enable_pin.name, off, off);
+}
+
+static int add_stepper(struct engine *e, const struct stepper_config *sc, const double coeff[4],
+                       char *err, size_t errlen)
+{
+    if (e->nsteppers >= ENGINE_MAX_STEPPERS) {
+        seterr(err, errlen, "too many steppers");
+        return -1;
+    }
+    if (strcmp(sc->step_pin.mcu, "mcu") || strcmp(sc->dir_pin.mcu, "mcu")) {
+        seterr(err, errlen, "[%s]: only steppers on the main [mcu] are supported", sc->name);
+        return -1;
+    }
+    int oid = mcu_out_alloc_oid(e->mcu);
+    uint32_t pulse = (uint32_t)ceil(sc->step_pulse_duration * mcu_out_freq(e->mcu));
+    if (mcu_out_add_config(e->mcu, err, errlen,
+                           "config_stepper oid=%d step_pin=%s dir_pin=%s invert_step=%d "
+                           "step_pulse_ticks=%u",
+                           oid, sc->step_pin.name, sc->dir_pin.name, sc->step_pin.invert ? 1 : 0,
+                           pulse) ||
+        add_enable(e, sc, err, errlen))
+        return -1;
+    struct stepper_out_config c = {
+        .name = sc->name,
+        .mcu = e->mcu,
+        .oid = oid,
+        .step_distance = sc->step_distance,
+        .invert_dir = sc->dir_pin.invert,
+        .max_error = e->max_error,
+    };
+    memcpy(c.coeff, coeff, sizeof(c.coeff));
+    struct stepper_out *so = stepper_out_new(e->sg, &c, err, errlen);
+    if (!so)
+        return -1;
+    e->steppers[e->nsteppers++] = so;
+    return 0;
+}
+
+static int build_toolhead(struct engine *e, char *err, size_t errlen)
+{
+    const struct printer_config *pc = &e->pc;
+    struct toolhead_config tc = {0};
+    tc.limits.max_velocity = pc->max_velocity;
+    tc.limits.max_accel = pc->max_accel;
+    tc.limits.minimum_cruise_ratio = pc->minimum_cruise_ratio;
+    tc.limits.square_corner_velocity = pc->square_corner_velocity;
+    tc.kin.type = pc->kinematics == KINEMATICS_COREXY      ? KIN_COREXY
+                  : pc->kinematics == KINEMATICS_CARTESIAN ? KIN_CARTESIAN
+                                                           : KIN_NONE;
+    for (size_t i = 0; i < pc->nrails && i < 3; i++) {
+        tc.kin.position_min[i] = pc->rails[i].position_min;
+        tc.kin.position_max[i] = pc->rails[i].position_max;
+    }
+    tc.kin.max_z_velocity = pc->max_z_velocity;
+    tc.kin.max_z_accel = pc->max_z_accel;
+    const struct extruder_config *x = &pc->extruder;
+    tc.extruder.present = x->present && x->has_stepper;
+    if (tc.extruder.present) {
+        tc.extruder.filament_area = M_PI * x->filament_diameter * x->filament_diameter / 4.0;
+        tc.extruder.nozzle_diameter = x->nozzle_diameter;
+        tc.extruder.max_extrude_cross_section = x->max_extrude_cross_section;
+        tc.extruder.max_extrude_only_distance = x->max_extrude_only_distance;
+        tc.extruder.max_extrude_only_velocity = x->max_extrude_only_velocity;
+        tc.extruder.max_extrude_only_accel = x->max_extrude_only_accel;
+        tc.extruder.instantaneous_corner_velocity = x->instantaneous_corner_velocity;
+    }
+    tc.start_print_time = ENGINE_START_PRINT_TIME;
+    tc.sink = move_sink;
+    tc.sink_ctx = sink_of(e);
+    e->th = toolhead_new(&tc, err, errlen);
+    return e->th ? 0 : -1;
+}
+
+static int load_config(struct engine *e, const char *path, char *err, size_t errlen)
+{
+    const struct dict_enum *pins = dict_enum(mcu_out_dict(e->mcu), "pin");
+    const char **names = NULL;
+    struct printer_config_pins pl = {"mcu", NULL, 0};
+    if (pins) {
+        names = calloc(pins->count ? pins->count : 1, sizeof(*names));
+        if (!names) {
+            seterr(err, errlen, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < pins->count; i++)
+            names[i] = pins->entries[i].name;
+        pl.names = names;
+        pl.count = pins->count;
+    }
+    struct printer_config_opts opts = {&pl, pins ? 1 : 0};
+    int rc = printer_config_load(path, &opts, &e->pc, err, errlen);
+    free(names);
+    e->pc_loaded = rc == 0;
+    return rc;
+}
+
+struct engine *engine_open_batch(const struct engine_batch_opts *o, char *err, size_t errlen)
+{
+    struct engine *e = calloc(1, sizeof(*e) + sizeof(struct sink_state));
+    if (!e) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    sink_of(e)->e = e;
+    sink_of(e)->last_move_end = ENGINE_START_PRINT_TIME;
+    e->respond = o->respond;
+    e->respond_ctx = o->respond_ctx;
+    e->max_error = o->max_error > 0.0 ? o->max_error : 0.000025;
+    e->extruder_stepper = -1;
+    e->mcu = mcu_out_open_batch(o->dict_path, o->out_path, err, errlen);
+    if (!e->mcu) {
+        free(e);
+        return NULL;
+    }
+    if (load_config(e, o->config_path, err, errlen)) {
+        mcu_out_close(e->mcu, NULL, 0);
+        free(e);
+        return NULL;
+    }
+    if (e->pc.warnings)
+        engine_respond(e, "// %s", e->pc.warnings);
+    struct stepgen_config sgc = {.threads = 1};
+    e->sg = stepgen_create(&sgc, err, errlen);
+    if (!e->sg || build_toolhead(e, err, errlen))
+        goto fail;
+    const struct kinematics *k = toolhead_kinematics(e->th);
+    for (int i = 0; i < k->stepper_count; i++)
+        if (add_stepper(e, &e->pc.rails[i].stepper, k->steppers[i].coeff, err, errlen))
+            goto fail;
+    if (e->pc.extruder.present && e->pc.extruder.has_stepper) {
+        static const double ecoeff[AXIS_COUNT] = {0, 0, 0, 1};
+        e->extruder_stepper = e->nsteppers;
+        if (add_stepper(e, &e->pc.extruder.stepper, ecoeff, err, errlen))
+            goto fail;
+    }
+    if (mcu_out_finalize(e->mcu, err, errlen))
+        goto fail;
+    e->misc_queue = mcu_out_alloc_queue(e->mcu);
+    gcode_state_reset(e);
+    return e;
+fail:
+    engine_close(e, NULL, NULL, 0);
+    return NULL;
+}
+
+/* ---- running G-code ----------------------------------------------------- */
+
+int engine_exec_line(struct engine *e, const char *text, size_t len, char *err, size_t errlen)
+{
+    struct gcode_command *cmd = malloc(sizeof(*cmd));
+    if (!cmd) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = gcode_parse(cmd, text, len, err, errlen);
+    if (rc == 0 && !gcode_is_empty(cmd))
+        rc = engine_dispatch(e, cmd, err, errlen);
+    free(cmd);
+    if (rc == 0)
+        rc = sink_check(e, err, errlen);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Klipper's error answer: a message of several lines is shown whole as
+ * information, then its first line as the error. */
+static void respond_error(struct engine *e, const char *msg)
+{
+    const char *nl = strchr(msg, '\n');
+    if (nl) {
+        const char *p = msg;
+        while (p) {
+            const char *q = strchr(p, '\n');
+            int n = q ? (int)(q - p) : (int)strlen(p);
+            engine_respond(e, "// %.*s", n, p);
+            p = q ? q + 1 : NULL;
+        }
+        engine_respond(e, "!! %.*s", (int)(nl - msg), msg);
+    } else {
+        engine_respond(e, "!! %s", msg);
+    }
+}
+
+static int run_parsed(struct engine *e, struct gcode_command *cmd, char *err, size_t errlen)
+{
+    char msg[GCODE_ERR_MAX];
+    int rc = gcode_is_empty(cmd) ? 0 : engine_dispatch(e, cmd, msg, sizeof(msg));
+    if (rc == 0 && sink_check(e, msg, sizeof(msg)))
+        goto fatal;
+    e->stats.lines++;
+    if (rc < 0) {
+        e->stats.errors++;
+        respond_error(e, msg);
+    }
+    if (rc != 1)
+        engine_respond(e, "ok");
+    return rc < 0 ? 1 : 0;
+fatal:
+    seterr(err, errlen, "%s", msg);
+    return -1;
+}
+
+int engine_run_line(struct engine *e, const char *text, size_t len, char *err, size_t errlen)
+{
+    struct gcode_command *cmd = malloc(sizeof(*cmd));
+    if (!cmd) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    char msg[GCODE_ERR_MAX];
+    int rc;
+    if (gcode_parse(cmd, text, len, msg, sizeof(msg))) {
+        e->stats.lines++;
+        e->stats.errors++;
+        respond_error(e, msg);
+        engine_respond(e, "ok");
+        rc = 1;
+    } else {
+        rc = run_parsed(e, cmd, err, errlen);
+    }
+    free(cmd);
+    return rc;
+}
+
+int engine_run_file(struct engine *e, const char *path, char *err, size_t errlen)
+{
+    struct gcode_reader *r = gcode_reader_open(path, err, errlen);
+    if (!r)
+        return -1;
+    struct gcode_command *cmd = malloc(sizeof(*cmd));
+    int rc = cmd ? 0 : -1;
+    if (!cmd)
+        seterr(err, errlen, "out of memory");
+    while (rc == 0) {
+        char msg[GCODE_ERR_MAX];
+        int n = gcode_reader_next_command(r, cmd, msg, sizeof(msg));
+        if (n == 0)
+            break;
+        if (n < 0) {
+            /* A bad line is answered and skipped; a read error ends it. */
+            if (!gcode_reader_line_number(r) || strstr(msg, ": read error") ||
+                strstr(msg, ": cannot open")) {
+                seterr(err, errlen, "%s", msg);
+                rc = -1;
+                break;
+            }
+            e->stats.lines++;
+            e->stats.errors++;
+            respond_error(e, msg);
+            engine_respond(e, "ok");
+            continue;
+        }
+        if (run_parsed(e, cmd, err, errlen) < 0)
+            rc = -1;
+    }
+    free(cmd);
+    gcode_reader_close(r);
+    return rc;
+}
+
+int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t errlen)
+{
+    if (!e)
+        return 0;
+    int rc = 0;
+    if (e->th) {
+        e->stats.print_time = toolhead_get_last_move_time(e->th);
+        if (engine_flush_moves(e, err, errlen))
+            rc = -1;
+    }
+    for (int i = 0; i < e->nsteppers; i++) {
+        e->stats.steps += stepper_out_step_count(e->steppers[i]);
+        e->stats.queue_step_msgs += stepper_out_queue_step_count(e->steppers[i]);
+    }
+    if (e->mcu) {
+        const struct link_batch_stats *bs = mcu_out_stats(e->mcu);
+        e->stats.messages = bs->messages;
+        e->stats.bytes = bs->bytes;
+    }
+    if (stats)
+        *stats = e->stats;
+    char cerr[256];
+    if (mcu_out_close(e->mcu, cerr, sizeof(cerr)) && rc == 0) {
+        seterr(err, errlen, "%s", cerr);
+        rc = -1;
+    }
+    for (int i = 0; i < e->nsteppers; i++)
+        stepper_out_free(e->steppers[i]);
+    toolhead_free(e->th);
+    stepgen_destroy(e->sg);
+    if (e->pc_loaded)
+        printer_config_free(&e->pc);
+    free(e);
+    return rc;
+}

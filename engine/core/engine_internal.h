@@ -1,0 +1,89 @@
+/* The engine's state, shared by its files (not a public header). */
+#ifndef LOCKSTEP_CORE_ENGINE_INTERNAL_H
+#define LOCKSTEP_CORE_ENGINE_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+#include "gcode_parse.h"
+#include "mcu_out.h"
+#include "move.h"
+#include "printer_config.h"
+#include "stepgen.h"
+#include "stepper_out.h"
+#include "toolhead.h"
+
+#define ENGINE_MAX_STEPPERS 4 /* x, y, z (or a, b, z) and the extruder */
+
+/* G-code coordinate state, as Klipper's gcode_move keeps it: toolhead
+ * position = G-code position + base_position (G92 offsets). */
+struct gcode_state {
+    bool absolute_coord, absolute_extrude;
+    double base_position[AXIS_COUNT];
+    double last_position[AXIS_COUNT]; /* toolhead coordinates of the last move */
+    double speed;                     /* mm/s, speed_factor applied */
+    double speed_factor;              /* M220 / (60 * 100): feed rate in mm/min to mm/s */
+    double extrude_factor;            /* M221 / 100 */
+};
+
+struct engine {
+    struct printer_config pc;
+    bool pc_loaded;
+    struct mcu_out *mcu;
+    struct toolhead *th;
+    struct stepgen *sg;
+    struct stepper_out *steppers[ENGINE_MAX_STEPPERS];
+    int nsteppers;
+    int extruder_stepper; /* index into steppers, or -1 */
+    /* Enable pins: one digital output each, shared pins once. */
+    struct {
+        int oid;
+        bool on, invert;
+        struct config_pin pin;
+    } enables[ENGINE_MAX_STEPPERS];
+    int nenables;
+    int stepper_enable[ENGINE_MAX_STEPPERS]; /* index into enables, or -1 */
+    struct command_queue *misc_queue;
+    int32_t id_queue_digital_out;
+
+    struct gcode_state gs;
+    double extruder_target, bed_target, fan_speed;
+    bool shutdown;
+    char shutdown_reason[128];
+    int in_homing_override;
+
+    engine_respond_fn respond;
+    void *respond_ctx;
+    struct engine_stats stats;
+    double max_error;
+};
+
+/* One response line ("// ...", "!! ...", "ok"). */
+void engine_respond(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* commands.c: run one parsed command. 0, or -1 with the reason in err
+ * (which the caller answers with "!!"). */
+int engine_dispatch(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen);
+
+/* engine.c: parse and run one line without answering "ok" (scripts such
+ * as homing_override); 0, or -1 with the reason. */
+int engine_exec_line(struct engine *e, const char *text, size_t len, char *err, size_t errlen);
+
+/* homing.c */
+int engine_home(struct engine *e, unsigned axes, char *err, size_t errlen);
+
+/* engine.c */
+int engine_motors_on(struct engine *e, char *err, size_t errlen);
+int engine_motors_off(struct engine *e, char *err, size_t errlen);
+/* Flush the toolhead and everything it emitted up to its last move. */
+int engine_flush_moves(struct engine *e, char *err, size_t errlen);
+/* Declare the toolhead at pos without moving (axes in homed become
+ * homed); the steppers follow. */
+int engine_set_position(struct engine *e, const double pos[AXIS_COUNT], unsigned homed, char *err,
+                        size_t errlen);
+/* The toolhead moved without G-code (homing): take its position. */
+void engine_sync_gcode_position(struct engine *e);
+/* Reset to the state after startup (RESTART, FIRMWARE_RESTART). */
+int engine_reset_state(struct engine *e, char *err, size_t errlen);
+
+#endif

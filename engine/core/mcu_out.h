@@ -1,0 +1,56 @@
+/* The engine's side of one MCU: its dictionary and clock, object ids,
+ * the configuration it is sent, and command queues into a link.
+ *
+ * Configuration follows Klipper: objects add their config commands as
+ * text; finalize sends "allocate_oids", those commands and
+ * "finalize_config crc=N", where N is the CRC-32 of the commands joined
+ * by newlines (so a host can tell whether an MCU already holds this
+ * configuration). Hot commands (queue_step and its kin) are encoded
+ * directly from their dictionary ids. */
+#ifndef LOCKSTEP_CORE_MCU_OUT_H
+#define LOCKSTEP_CORE_MCU_OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "dict.h"
+
+struct mcu_out;
+
+/* Batch mode: commands go to out_path as the bytes of the wire. */
+struct mcu_out *mcu_out_open_batch(const char *dict_path, const char *out_path, char *err,
+                                   size_t errlen);
+/* Sends what is queued and closes; -1 with err if a write failed. */
+int mcu_out_close(struct mcu_out *m, char *err, size_t errlen);
+
+const struct link_dict *mcu_out_dict(const struct mcu_out *m);
+uint32_t mcu_out_freq(const struct mcu_out *m);
+/* MCU clock at a print time (the print timeline starts at clock 0). */
+uint64_t mcu_out_clock(const struct mcu_out *m, double print_time);
+/* Dictionary id of a command, or -1 with err naming it. */
+int32_t mcu_out_command_id(const struct mcu_out *m, const char *name, char *err, size_t errlen);
+
+int mcu_out_alloc_oid(struct mcu_out *m);
+/* A configuration command, as text (checked against the dictionary when
+ * sent). Returns -1 with err if it is malformed. */
+int mcu_out_add_config(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int mcu_out_finalize(struct mcu_out *m, char *err, size_t errlen);
+uint32_t mcu_out_config_crc(const struct mcu_out *m);
+
+struct command_queue *mcu_out_alloc_queue(struct mcu_out *m);
+int mcu_out_send(struct mcu_out *m, struct command_queue *cq, const uint8_t *msg, size_t len,
+                 uint64_t min_clock, uint64_t req_clock, char *err, size_t errlen);
+int mcu_out_send_text(struct mcu_out *m, struct command_queue *cq, uint64_t min_clock,
+                      uint64_t req_clock, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* Let queued messages due by req_limit go out (all: CMDQ_NO_LIMIT). */
+int mcu_out_flush(struct mcu_out *m, uint64_t req_limit, char *err, size_t errlen);
+const struct link_batch_stats *mcu_out_stats(const struct mcu_out *m);
+
+/* Encode a message of id with up to 6 integer arguments; returns its
+ * length (out needs 5 bytes per value). */
+size_t mcu_out_encode(uint8_t *out, int32_t id, const int32_t *args, size_t nargs);
+
+#endif

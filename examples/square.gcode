@@ -1,0 +1,18 @@
+; A 40 mm square, two layers, with extrusion: a first look at batch mode.
+G28
+G90
+M83
+G1 Z0.3 F600
+G1 X80 Y80 F6000
+G1 X120 E1.33 F1800
+G1 Y120 E1.33
+G1 X80 E1.33
+G1 Y80 E1.33
+G1 Z0.6 E-0.8 F600
+G1 E0.8 F1800
+G1 X120 E1.33
+G1 Y120 E1.33
+G1 X80 E1.33
+G1 Y80 E1.33
+G1 Z10 F600
+M84
