@@ -444,14 +444,10 @@ static int cmd_FORCE_MOVE(struct engine *e, const struct gcode_command *cmd, cha
         toolhead_dwell(e->th, move_duration(&m), err, errlen))
         return -1;
     /* As in Klipper, the toolhead keeps its position: the stepper's steps
-     * now stand for its kinematic position again. */
+     * now stand for its kinematic position again (the others are there). */
     double pos[AXIS_COUNT];
     toolhead_get_position(e->th, pos);
-    const double *c = stepper_out_coeff(so);
-    double p = 0.0;
-    for (int i = 0; i < AXIS_COUNT; i++)
-        p += c[i] * pos[i];
-    return stepgen_set_position(e->sg, stepper_out_index(so), p, err, errlen);
+    return stepgen_set_axes_position(e->sg, pos, err, errlen);
 }
 
 static int cmd_STATUS(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)

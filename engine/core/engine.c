@@ -30,14 +30,6 @@ void engine_respond(struct engine *e, const char *fmt, ...)
     e->respond(e->respond_ctx, line);
 }
 
-struct sink_state {
-    struct engine *e;
-    char err[256];
-    int failed;
-    unsigned moves;
-    double last_move_end;
-};
-
 /* Hand the steppers' commands up to print time until to the link, and
  * let out the messages that nothing later can precede. */
 static int flush_until(struct engine *e, double until, char *err, size_t errlen)
@@ -56,8 +48,8 @@ static int flush_until(struct engine *e, double until, char *err, size_t errlen)
 
 static void move_sink(void *ctx, const struct move *m)
 {
-    struct sink_state *ss = ctx;
-    struct engine *e = ss->e;
+    struct engine *e = ctx;
+    struct engine_sink *ss = &e->sink;
     if (ss->failed)
         return;
     if (stepgen_add_move(e->sg, m, ss->err, sizeof(ss->err))) {
@@ -72,17 +64,11 @@ static void move_sink(void *ctx, const struct move *m)
         ss->failed = 1;
 }
 
-static struct sink_state *sink_of(struct engine *e)
-{
-    return (struct sink_state *)((char *)e + sizeof(*e));
-}
-
 static int sink_check(struct engine *e, char *err, size_t errlen)
 {
-    struct sink_state *ss = sink_of(e);
-    if (!ss->failed)
+    if (!e->sink.failed)
         return 0;
-    seterr(err, errlen, "%s", ss->err);
+    seterr(err, errlen, "%s", e->sink.err);
     return -1;
 }
 
@@ -112,7 +98,7 @@ static int set_enables(struct engine *e, bool on, double print_time, char *err, 
 
 int engine_motors_on(struct engine *e, char *err, size_t errlen)
 {
-    return set_enables(e, true, sink_of(e)->last_move_end, err, errlen);
+    return set_enables(e, true, e->sink.last_move_end, err, errlen);
 }
 
 int engine_motors_off(struct engine *e, char *err, size_t errlen)
@@ -165,23 +151,18 @@ int engine_reset_state(struct engine *e, char *err, size_t errlen)
 
 static int add_enable(struct engine *e, const struct stepper_config *sc, char *err, size_t errlen)
 {
-    int idx = e->nsteppers;
-    e->stepper_enable[idx] = -1;
     if (!sc->has_enable_pin)
         return 0;
     for (int i = 0; i < e->nenables; i++) {
         if (!strcmp(e->enables[i].pin.name, sc->enable_pin.name) &&
-            !strcmp(e->enables[i].pin.mcu, sc->enable_pin.mcu)) {
-            e->stepper_enable[idx] = i;
+            !strcmp(e->enables[i].pin.mcu, sc->enable_pin.mcu))
             return 0;
-        }
     }
     int n = e->nenables++;
     e->enables[n].oid = mcu_out_alloc_oid(e->mcu);
     e->enables[n].pin = sc->enable_pin;
     e->enables[n].invert = sc->enable_pin.invert;
     e->enables[n].on = false;
-    e->stepper_enable[idx] = n;
     int off = sc->enable_pin.invert ? 1 : 0;
     return mcu_out_add_config(
         e->mcu, err, errlen,
@@ -255,7 +236,7 @@ static int build_toolhead(struct engine *e, char *err, size_t errlen)
     }
     tc.start_print_time = ENGINE_START_PRINT_TIME;
     tc.sink = move_sink;
-    tc.sink_ctx = sink_of(e);
+    tc.sink_ctx = e;
     e->th = toolhead_new(&tc, err, errlen);
     return e->th ? 0 : -1;
 }
@@ -285,13 +266,12 @@ static int load_config(struct engine *e, const char *path, char *err, size_t err
 
 struct engine *engine_open_batch(const struct engine_batch_opts *o, char *err, size_t errlen)
 {
-    struct engine *e = calloc(1, sizeof(*e) + sizeof(struct sink_state));
+    struct engine *e = calloc(1, sizeof(*e));
     if (!e) {
         seterr(err, errlen, "out of memory");
         return NULL;
     }
-    sink_of(e)->e = e;
-    sink_of(e)->last_move_end = ENGINE_START_PRINT_TIME;
+    e->sink.last_move_end = ENGINE_START_PRINT_TIME;
     e->respond = o->respond;
     e->respond_ctx = o->respond_ctx;
     e->max_error = o->max_error > 0.0 ? o->max_error : 0.000025;
@@ -350,6 +330,17 @@ int engine_exec_line(struct engine *e, const char *text, size_t len, char *err, 
     return rc < 0 ? -1 : 0;
 }
 
+static void respond_error(struct engine *e, const char *msg);
+
+/* A line refused before it reached a command: counted and answered. */
+static void refuse_line(struct engine *e, const char *msg)
+{
+    e->stats.lines++;
+    e->stats.errors++;
+    respond_error(e, msg);
+    engine_respond(e, "ok");
+}
+
 /* Klipper's error answer: a message of several lines is shown whole as
  * information, then its first line as the error. */
 static void respond_error(struct engine *e, const char *msg)
@@ -398,10 +389,7 @@ int engine_run_line(struct engine *e, const char *text, size_t len, char *err, s
     char msg[GCODE_ERR_MAX];
     int rc;
     if (gcode_parse(cmd, text, len, msg, sizeof(msg))) {
-        e->stats.lines++;
-        e->stats.errors++;
-        respond_error(e, msg);
-        engine_respond(e, "ok");
+        refuse_line(e, msg);
         rc = 1;
     } else {
         rc = run_parsed(e, cmd, err, errlen);
@@ -432,10 +420,7 @@ int engine_run_file(struct engine *e, const char *path, char *err, size_t errlen
                 rc = -1;
                 break;
             }
-            e->stats.lines++;
-            e->stats.errors++;
-            respond_error(e, msg);
-            engine_respond(e, "ok");
+            refuse_line(e, msg);
             continue;
         }
         if (run_parsed(e, cmd, err, errlen) < 0)

@@ -42,7 +42,6 @@ struct engine {
         struct config_pin pin;
     } enables[ENGINE_MAX_STEPPERS];
     int nenables;
-    int stepper_enable[ENGINE_MAX_STEPPERS]; /* index into enables, or -1 */
     struct command_queue *misc_queue;
     int32_t id_queue_digital_out;
 
@@ -51,6 +50,15 @@ struct engine {
     bool shutdown;
     char shutdown_reason[128];
     int in_homing_override;
+
+    /* The toolhead's move sink: it cannot return errors, so it keeps the
+     * first one for the caller to find. */
+    struct engine_sink {
+        int failed;
+        char err[256];
+        unsigned moves;
+        double last_move_end;
+    } sink;
 
     engine_respond_fn respond;
     void *respond_ctx;

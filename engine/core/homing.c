@@ -9,12 +9,6 @@
 #include "errmsg.h"
 #include "kinematics.h"
 
-static int declare_position(struct engine *e, const double pos[AXIS_COUNT], unsigned homed,
-                            char *err, size_t errlen)
-{
-    return engine_set_position(e, pos, homed, err, errlen);
-}
-
 /* Move the toolhead to pos at speed with the axis' range opened up: the
  * homing moves start outside it on purpose. */
 static int homing_move(struct engine *e, int axis, const double pos[AXIS_COUNT], double speed,
@@ -44,7 +38,7 @@ static int home_axis(struct engine *e, int axis, char *err, size_t errlen)
     else
         start[axis] += 1.5 * (r->position_max - r->position_endstop);
     unsigned homed = kinematics_homed_axes(k) | AXIS_BIT(axis);
-    if (declare_position(e, start, homed, err, errlen) || engine_motors_on(e, err, errlen) ||
+    if (engine_set_position(e, start, homed, err, errlen) || engine_motors_on(e, err, errlen) ||
         homing_move(e, axis, homepos, r->homing_speed, err, errlen))
         return -1;
     if (r->homing_retract_dist > 0.0) {
@@ -57,11 +51,11 @@ static int home_axis(struct engine *e, int axis, char *err, size_t errlen)
         memcpy(again, retract, sizeof(again));
         again[axis] = retract[axis] - d * ratio;
         if (homing_move(e, axis, retract, r->homing_retract_speed, err, errlen) ||
-            declare_position(e, again, homed, err, errlen) ||
+            engine_set_position(e, again, homed, err, errlen) ||
             homing_move(e, axis, homepos, r->second_homing_speed, err, errlen))
             return -1;
     }
-    return declare_position(e, homepos, homed, err, errlen);
+    return engine_set_position(e, homepos, homed, err, errlen);
 }
 
 static int home_axes(struct engine *e, unsigned axes, char *err, size_t errlen)
@@ -89,7 +83,7 @@ static int run_override(struct engine *e, unsigned axes, char *err, size_t errle
             any = true;
         }
     }
-    if (any && declare_position(e, pos, homed, err, errlen))
+    if (any && engine_set_position(e, pos, homed, err, errlen))
         return -1;
     e->in_homing_override++;
     const char *p = ho->gcode;
@@ -115,7 +109,7 @@ static int safe_z_home(struct engine *e, unsigned axes, char *err, size_t errlen
         if (!(homed & AXIS_BIT(AXIS_Z))) {
             /* Unknown height: take it as 0 for the hop, as Klipper does. */
             pos[AXIS_Z] = 0.0;
-            if (declare_position(e, pos, homed | AXIS_BIT(AXIS_Z), err, errlen))
+            if (engine_set_position(e, pos, homed | AXIS_BIT(AXIS_Z), err, errlen))
                 return -1;
             pos[AXIS_Z] = sz->z_hop;
             if (homing_move(e, AXIS_Z, pos, sz->z_hop_speed, err, errlen))

@@ -59,9 +59,7 @@ uint32_t mcu_out_freq(const struct mcu_out *m)
 
 uint64_t mcu_out_clock(const struct mcu_out *m, double print_time)
 {
-    if (print_time <= 0.0)
-        return 0;
-    return (uint64_t)(print_time * mcu_out_freq(m) + 0.5);
+    return clocksync_print_time_to_clock(link_batch_clocksync(m->batch), print_time);
 }
 
 int32_t mcu_out_command_id(const struct mcu_out *m, const char *name, char *err, size_t errlen)

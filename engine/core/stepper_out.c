@@ -107,11 +107,6 @@ int stepper_out_check(struct stepper_out *so, char *err, size_t errlen)
     return -1;
 }
 
-int stepper_out_index(const struct stepper_out *so)
-{
-    return so->index;
-}
-
 const char *stepper_out_name(const struct stepper_out *so)
 {
     return so->name;

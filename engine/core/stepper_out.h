@@ -32,7 +32,6 @@ void stepper_out_free(struct stepper_out *so);
 /* A failure of the sink (a message that could not be queued), once. */
 int stepper_out_check(struct stepper_out *so, char *err, size_t errlen);
 
-int stepper_out_index(const struct stepper_out *so); /* in its stepgen */
 const char *stepper_out_name(const struct stepper_out *so);
 const double *stepper_out_coeff(const struct stepper_out *so);
 /* Steps from the origin, as the MCU counts them. */
