@@ -199,7 +199,7 @@ static int cmd_M221(struct engine *e, const struct gcode_command *cmd, char *err
 static int cmd_M400(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)
 {
     (void)cmd;
-    return engine_flush_moves(e, err, errlen);
+    return engine_wait_moves(e, err, errlen);
 }
 
 static int cmd_M84(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)

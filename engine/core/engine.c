@@ -80,6 +80,13 @@ int engine_flush_moves(struct engine *e, char *err, size_t errlen)
     return flush_until(e, INFINITY, err, errlen);
 }
 
+int engine_flush_emitted(struct engine *e, char *err, size_t errlen)
+{
+    if (sink_check(e, err, errlen))
+        return -1;
+    return flush_until(e, e->sink.last_move_end, err, errlen);
+}
+
 static int set_enables(struct engine *e, bool on, double print_time, char *err, size_t errlen)
 {
     uint64_t clock = mcu_out_clock(e->mcu, print_time);
@@ -264,7 +271,37 @@ static int load_config(struct engine *e, const char *path, char *err, size_t err
     return rc;
 }
 
-struct engine *engine_open_batch(const struct engine_batch_opts *o, char *err, size_t errlen)
+/* Everything after the MCU side exists: the configuration against its
+ * dictionary, the toolhead, the steppers and the MCU's configuration. */
+static int engine_build(struct engine *e, const char *config_path, char *err, size_t errlen)
+{
+    if (load_config(e, config_path, err, errlen))
+        return -1;
+    if (e->pc.warnings)
+        engine_respond(e, "// %s", e->pc.warnings);
+    struct stepgen_config sgc = {.threads = 1};
+    e->sg = stepgen_create(&sgc, err, errlen);
+    if (!e->sg || build_toolhead(e, err, errlen))
+        return -1;
+    const struct kinematics *k = toolhead_kinematics(e->th);
+    for (int i = 0; i < k->stepper_count; i++)
+        if (add_stepper(e, &e->pc.rails[i].stepper, k->steppers[i].coeff, err, errlen))
+            return -1;
+    if (e->pc.extruder.present && e->pc.extruder.has_stepper) {
+        static const double ecoeff[AXIS_COUNT] = {0, 0, 0, 1};
+        e->extruder_stepper = e->nsteppers;
+        if (add_stepper(e, &e->pc.extruder.stepper, ecoeff, err, errlen))
+            return -1;
+    }
+    if (engine_live_add_objects(e, err, errlen) || mcu_out_finalize(e->mcu, err, errlen))
+        return -1;
+    e->misc_queue = mcu_out_alloc_queue(e->mcu);
+    gcode_state_reset(e);
+    return 0;
+}
+
+struct engine *engine_alloc(engine_respond_fn respond, void *respond_ctx, double max_error,
+                            char *err, size_t errlen)
 {
     struct engine *e = calloc(1, sizeof(*e));
     if (!e) {
@@ -272,44 +309,34 @@ struct engine *engine_open_batch(const struct engine_batch_opts *o, char *err, s
         return NULL;
     }
     e->sink.last_move_end = ENGINE_START_PRINT_TIME;
-    e->respond = o->respond;
-    e->respond_ctx = o->respond_ctx;
-    e->max_error = o->max_error > 0.0 ? o->max_error : 0.000025;
+    e->respond = respond;
+    e->respond_ctx = respond_ctx;
+    e->max_error = max_error > 0.0 ? max_error : 0.000025;
     e->extruder_stepper = -1;
-    e->mcu = mcu_out_open_batch(o->dict_path, o->out_path, err, errlen);
-    if (!e->mcu) {
-        free(e);
-        return NULL;
-    }
-    if (load_config(e, o->config_path, err, errlen)) {
-        mcu_out_close(e->mcu, NULL, 0);
-        free(e);
-        return NULL;
-    }
-    if (e->pc.warnings)
-        engine_respond(e, "// %s", e->pc.warnings);
-    struct stepgen_config sgc = {.threads = 1};
-    e->sg = stepgen_create(&sgc, err, errlen);
-    if (!e->sg || build_toolhead(e, err, errlen))
-        goto fail;
-    const struct kinematics *k = toolhead_kinematics(e->th);
-    for (int i = 0; i < k->stepper_count; i++)
-        if (add_stepper(e, &e->pc.rails[i].stepper, k->steppers[i].coeff, err, errlen))
-            goto fail;
-    if (e->pc.extruder.present && e->pc.extruder.has_stepper) {
-        static const double ecoeff[AXIS_COUNT] = {0, 0, 0, 1};
-        e->extruder_stepper = e->nsteppers;
-        if (add_stepper(e, &e->pc.extruder.stepper, ecoeff, err, errlen))
-            goto fail;
-    }
-    if (mcu_out_finalize(e->mcu, err, errlen))
-        goto fail;
-    e->misc_queue = mcu_out_alloc_queue(e->mcu);
-    gcode_state_reset(e);
     return e;
-fail:
-    engine_close(e, NULL, NULL, 0);
-    return NULL;
+}
+
+struct engine *engine_open_batch(const struct engine_batch_opts *o, char *err, size_t errlen)
+{
+    struct engine *e = engine_alloc(o->respond, o->respond_ctx, o->max_error, err, errlen);
+    if (!e)
+        return NULL;
+    e->mcu = mcu_out_open_batch(o->dict_path, o->out_path, err, errlen);
+    if (!e->mcu || engine_build(e, o->config_path, err, errlen)) {
+        engine_close(e, NULL, NULL, 0);
+        return NULL;
+    }
+    return e;
+}
+
+int engine_open_mcu_live(struct engine *e, struct link_mcu *link, const char *config_path,
+                         char *err, size_t errlen)
+{
+    e->mcu = mcu_out_open_live(link, err, errlen);
+    if (!e->mcu)
+        return -1;
+    e->live = true;
+    return engine_build(e, config_path, err, errlen);
 }
 
 /* ---- running G-code ----------------------------------------------------- */
@@ -321,6 +348,7 @@ int engine_exec_line(struct engine *e, const char *text, size_t len, char *err, 
         seterr(err, errlen, "out of memory");
         return -1;
     }
+    engine_live_prime(e);
     int rc = gcode_parse(cmd, text, len, err, errlen);
     if (rc == 0 && !gcode_is_empty(cmd))
         rc = engine_dispatch(e, cmd, err, errlen);
@@ -363,8 +391,11 @@ static void respond_error(struct engine *e, const char *msg)
 static int run_parsed(struct engine *e, struct gcode_command *cmd, char *err, size_t errlen)
 {
     char msg[GCODE_ERR_MAX];
+    engine_live_prime(e);
     int rc = gcode_is_empty(cmd) ? 0 : engine_dispatch(e, cmd, msg, sizeof(msg));
     if (rc == 0 && sink_check(e, msg, sizeof(msg)))
+        goto fatal;
+    if (engine_live_pace(e, msg, sizeof(msg)))
         goto fatal;
     e->stats.lines++;
     if (rc < 0) {
@@ -407,7 +438,7 @@ int engine_run_file(struct engine *e, const char *path, char *err, size_t errlen
     int rc = cmd ? 0 : -1;
     if (!cmd)
         seterr(err, errlen, "out of memory");
-    while (rc == 0) {
+    while (rc == 0 && !(e->live && e->shutdown)) {
         char msg[GCODE_ERR_MAX];
         int n = gcode_reader_next_command(r, cmd, msg, sizeof(msg));
         if (n == 0)
@@ -428,6 +459,8 @@ int engine_run_file(struct engine *e, const char *path, char *err, size_t errlen
     }
     free(cmd);
     gcode_reader_close(r);
+    if (rc == 0 && e->live && engine_wait_moves(e, err, errlen))
+        rc = -1;
     return rc;
 }
 
@@ -436,9 +469,9 @@ int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t
     if (!e)
         return 0;
     int rc = 0;
-    if (e->th) {
+    if (e->th && e->mcu) {
         e->stats.print_time = toolhead_get_last_move_time(e->th);
-        if (engine_flush_moves(e, err, errlen))
+        if (engine_wait_moves(e, err, errlen))
             rc = -1;
     }
     for (int i = 0; i < e->nsteppers; i++) {
@@ -446,9 +479,10 @@ int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t
         e->stats.queue_step_msgs += stepper_out_queue_step_count(e->steppers[i]);
     }
     if (e->mcu) {
-        const struct link_batch_stats *bs = mcu_out_stats(e->mcu);
-        e->stats.messages = bs->messages;
-        e->stats.bytes = bs->bytes;
+        struct mcu_out_stats ms;
+        mcu_out_get_stats(e->mcu, &ms);
+        e->stats.messages = ms.messages;
+        e->stats.bytes = ms.bytes;
     }
     if (stats)
         *stats = e->stats;
@@ -461,6 +495,7 @@ int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t
         stepper_out_free(e->steppers[i]);
     toolhead_free(e->th);
     stepgen_destroy(e->sg);
+    engine_live_close(e);
     if (e->pc_loaded)
         printer_config_free(&e->pc);
     free(e);

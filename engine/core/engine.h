@@ -30,17 +30,42 @@ struct engine_stats {
 };
 
 struct engine;
+struct link_transport;
+
+struct engine_live_opts {
+    const char *config_path;
+    /* Where the MCU is: an open transport (handed over to the engine),
+     * else a device ("sim:avr", "sim:native", a serial port), else the
+     * config's [mcu] serial at its baud. */
+    struct link_transport *transport;
+    const char *device;
+    double max_error; /* s; 0: Klipper's 25 us */
+    engine_respond_fn respond;
+    void *respond_ctx;
+};
 
 /* Batch mode (Klipper's -o/-d): no MCU, homing assumes every endstop is
  * reached at position_endstop. NULL with err naming file, line, section
  * or option on a bad configuration or dictionary. */
 struct engine *engine_open_batch(const struct engine_batch_opts *o, char *err, size_t errlen);
 
+/* Live mode: connect to the MCU (identify, clock), configure it and get
+ * ready for G-code. NULL with err on a bad configuration or link. */
+struct engine *engine_open_live(const struct engine_live_opts *o, char *err, size_t errlen);
+
+/* Live: wait until the MCU has run every queued move (M400). */
+int engine_wait_moves(struct engine *e, char *err, size_t errlen);
+/* Live: the MCU's clock now, as print time (0 in batch mode). */
+double engine_est_print_time(struct engine *e);
+/* Why the printer is shut down, or NULL while it runs. */
+const char *engine_shutdown_reason(const struct engine *e);
+
 /* Run one line of G-code. Returns 0, 1 if it was refused (answered with
  * "!!"), -1 if the engine failed (err). */
 int engine_run_line(struct engine *e, const char *text, size_t len, char *err, size_t errlen);
 /* Run a G-code file, streaming; refused lines are answered and counted,
- * and the run goes on. -1 on a read or engine failure. */
+ * and the run goes on (live mode: until a shutdown, and then waits for
+ * the last move to run). -1 on a read or engine failure. */
 int engine_run_file(struct engine *e, const char *path, char *err, size_t errlen);
 
 /* Finish every move, flush the output and free the engine. */

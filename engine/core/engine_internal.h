@@ -45,6 +45,12 @@ struct engine {
     struct command_queue *misc_queue;
     int32_t id_queue_digital_out;
 
+    /* Live mode (live.c): the link and its transport. */
+    bool live, own_transport;
+    struct link_mcu *link;
+    struct link_transport *transport;
+    uint64_t next_clock_sync_ns;
+
     struct gcode_state gs;
     double extruder_target, bed_target, fan_speed;
     bool shutdown;
@@ -93,5 +99,29 @@ int engine_set_position(struct engine *e, const double pos[AXIS_COUNT], unsigned
 void engine_sync_gcode_position(struct engine *e);
 /* Reset to the state after startup (RESTART, FIRMWARE_RESTART). */
 int engine_reset_state(struct engine *e, char *err, size_t errlen);
+/* Steps of every move the toolhead has handed on, to the link. */
+int engine_flush_emitted(struct engine *e, char *err, size_t errlen);
+struct engine *engine_alloc(engine_respond_fn respond, void *respond_ctx, double max_error,
+                            char *err, size_t errlen);
+/* Build the printer on an open live link. */
+int engine_open_mcu_live(struct engine *e, struct link_mcu *link, const char *config_path,
+                         char *err, size_t errlen);
+
+/* live.c */
+int engine_open_live_link(struct engine *e, struct link_transport *t, char *err, size_t errlen);
+void engine_live_close(struct engine *e);
+/* Before a command: an idle toolhead starts its next move a little after
+ * the MCU's clock. */
+void engine_live_prime(struct engine *e);
+/* After a command: send what is final and hold back while far ahead. */
+int engine_live_pace(struct engine *e, char *err, size_t errlen);
+int engine_pump_until(struct engine *e, uint64_t until_ns, char *err, size_t errlen);
+int engine_pump_print_time(struct engine *e, double print_time, char *err, size_t errlen);
+/* An MCU's shutdown message: stop, say why. */
+void engine_mcu_shutdown(struct engine *e, const char *reason);
+/* Objects the live MCU needs beyond the steppers (endstops, trsync). */
+int engine_live_add_objects(struct engine *e, char *err, size_t errlen);
+/* A message from the MCU for homing (trsync_state, stepper_position). */
+void engine_homing_message(struct engine *e, const struct msg_params *p, uint64_t t_ns);
 
 #endif

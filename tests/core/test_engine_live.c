@@ -1,0 +1,166 @@
+/* The engine in live mode on a simulated MCU (native and avr backends):
+ * connect, configure, run moves, and check at the MCU's pins that every
+ * step the engine planned was taken, in the right direction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine.h"
+#include "sim_mcu.h"
+#include "transport_sim.h"
+
+/* RAMPS pins of examples/printer-ramps.cfg, numbered (port - 'A') * 8 + bit. */
+#define PIN(port, bit) (((port) - 'A') * 8 + (bit))
+
+struct axis_pins {
+    unsigned step, dir;
+    int dir_invert; /* the cfg's '!' on dir_pin */
+};
+
+static const struct axis_pins ramps[4] = {
+    {PIN('F', 0), PIN('F', 1), 0}, /* x */
+    {PIN('F', 6), PIN('F', 7), 1}, /* y */
+    {PIN('L', 3), PIN('L', 1), 0}, /* z */
+    {PIN('A', 4), PIN('A', 6), 0}, /* extruder */
+};
+
+struct pins_seen {
+    int level[128];
+    int64_t pos[4];   /* net steps, + when the dir pin says positive */
+    uint64_t edges[4];
+    uint64_t last_cycle;
+};
+
+static void on_pin(void *ctx, uint64_t cycle, unsigned pin, int level)
+{
+    struct pins_seen *ps = ctx;
+    if (pin >= 128)
+        return;
+    int rose = level && !ps->level[pin];
+    ps->level[pin] = level;
+    ps->last_cycle = cycle;
+    for (int i = 0; i < 4; i++) {
+        if (pin != ramps[i].step || !rose)
+            continue;
+        int dir = ps->level[ramps[i].dir] != ramps[i].dir_invert;
+        ps->pos[i] += dir ? 1 : -1;
+        ps->edges[i]++;
+    }
+}
+
+struct answers {
+    char text[16384];
+    size_t len;
+};
+
+static void collect(void *ctx, const char *line)
+{
+    struct answers *a = ctx;
+    size_t n = strlen(line);
+    if (a->len + n + 2 < sizeof(a->text)) {
+        memcpy(a->text + a->len, line, n);
+        a->len += n;
+        a->text[a->len++] = '\n';
+        a->text[a->len] = 0;
+    }
+}
+
+struct live {
+    struct sim_mcu *mcu;
+    struct pins_seen pins;
+    struct answers ans;
+    struct engine *e;
+};
+
+static void live_open(struct live *l, const char *backend)
+{
+    memset(l, 0, sizeof(*l));
+    char err[256];
+    l->mcu = sim_mcu_create(backend, err, sizeof(err));
+    if (!l->mcu)
+        fail_msg("%s", err);
+    sim_mcu_set_pin_watch(l->mcu, on_pin, &l->pins);
+    struct engine_live_opts o = {
+        .config_path = PRINTER_CFG,
+        .transport = link_sim_wrap(l->mcu, 1),
+        .respond = collect,
+        .respond_ctx = &l->ans,
+    };
+    l->e = engine_open_live(&o, err, sizeof(err));
+    if (!l->e)
+        fail_msg("%s", err);
+}
+
+static void run(struct live *l, const char *line)
+{
+    char err[256];
+    int rc = engine_run_line(l->e, line, strlen(line), err, sizeof(err));
+    if (rc < 0)
+        fail_msg("%s: %s", line, err);
+    if (rc > 0)
+        fail_msg("%s refused:\n%s", line, l->ans.text);
+}
+
+/* Steps of one stepper from its config: 16 microsteps x 200 per
+ * rotation_distance. */
+static const double steps_per_mm[4] = {80.0, 80.0, 400.0, 16.0 * 200 * 50.0 / 17.0 / 33.5};
+
+static void check_moves(const char *backend)
+{
+    struct live l;
+    live_open(&l, backend);
+    run(&l, "SET_KINEMATIC_POSITION X=100 Y=100 Z=10");
+    run(&l, "G1 X150 Y120 F6000");
+    run(&l, "G1 X50 Y60 Z12 F3000");
+    run(&l, "G1 X101.0125 Y99.5 Z10.25 F9000");
+    run(&l, "M83");
+    run(&l, "G1 E5 F1200");
+    run(&l, "G1 X120 E2 F3000");
+    run(&l, "M400");
+    static const double end[4] = {120, 99.5, 10.25, 7.0};
+    static const double start[4] = {100, 100, 10, 0};
+    for (int i = 0; i < 4; i++) {
+        long long want = (long long)((end[i] - start[i]) * steps_per_mm[i] +
+                                     (end[i] >= start[i] ? 0.5 : -0.5));
+        if (l.pins.pos[i] != want)
+            fail_msg("%s: stepper %d at %lld steps, want %lld (answers:\n%s)", backend, i,
+                     (long long)l.pins.pos[i], want, l.ans.text);
+    }
+    assert_null(engine_shutdown_reason(l.e));
+    /* The MCU ran the moves at their times: M400 returned after them. */
+    assert_true(engine_est_print_time(l.e) > 1.0);
+    struct engine_stats st;
+    char err[256];
+    assert_int_equal(engine_close(l.e, &st, err, sizeof(err)), 0);
+    uint64_t edges = 0;
+    for (int i = 0; i < 4; i++)
+        edges += l.pins.edges[i];
+    assert_int_equal(edges, st.steps);
+}
+
+static void test_moves_native(void **state)
+{
+    (void)state;
+    check_moves("native");
+}
+
+static void test_moves_avr(void **state)
+{
+    (void)state;
+    check_moves("avr");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_moves_native),
+        cmocka_unit_test(test_moves_avr),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
