@@ -57,6 +57,7 @@ static void move_sink(void *ctx, const struct move *m)
         return;
     }
     ss->last_move_end = m->print_time + move_duration(m);
+    ss->last_move = *m;
     /* Bounded memory: now and then, everything a second behind the
      * newest move goes out (later moves cannot change it). */
     if (++ss->moves % ENGINE_LINK_FLUSH_MOVES == 0 && m->print_time > 1.0 &&

@@ -64,7 +64,22 @@ struct engine {
         char err[256];
         unsigned moves;
         double last_move_end;
+        struct move last_move; /* the last one handed on (a homing move) */
     } sink;
+
+    /* Live homing (homing_live.c): one endstop and trsync per rail, and
+     * what the MCU reported of the homing move under way. */
+    struct engine_endstop {
+        bool present;
+        int oid, trsync_oid;
+        int pin_value; /* the level that means triggered */
+    } endstops[3];
+    struct engine_homing_wait {
+        bool active, can_trigger;
+        int trsync_oid, reason;
+        uint32_t clock32;
+        unsigned reports;
+    } homing_wait;
 
     engine_respond_fn respond;
     void *respond_ctx;
@@ -85,6 +100,14 @@ int engine_exec_line(struct engine *e, const char *text, size_t len, char *err, 
 
 /* homing.c */
 int engine_home(struct engine *e, unsigned axes, char *err, size_t errlen);
+/* A move of the toolhead to pos with the axis' range opened up: homing
+ * moves start outside it on purpose. */
+int engine_homing_toolhead_move(struct engine *e, int axis, const double pos[AXIS_COUNT],
+                                double speed, char *err, size_t errlen);
+/* homing_live.c: one approach to the endstop of axis on the MCU. */
+int engine_homing_move_live(struct engine *e, int axis, const double start[AXIS_COUNT],
+                            const double target[AXIS_COUNT], double speed, bool retried,
+                            double final[AXIS_COUNT], char *err, size_t errlen);
 
 /* engine.c */
 int engine_motors_on(struct engine *e, char *err, size_t errlen);

@@ -11,8 +11,8 @@
 
 /* Move the toolhead to pos at speed with the axis' range opened up: the
  * homing moves start outside it on purpose. */
-static int homing_move(struct engine *e, int axis, const double pos[AXIS_COUNT], double speed,
-                       char *err, size_t errlen)
+int engine_homing_toolhead_move(struct engine *e, int axis, const double pos[AXIS_COUNT],
+                                double speed, char *err, size_t errlen)
 {
     struct kinematics *k = toolhead_kinematics(e->th);
     double lo = k->cfg.position_min[axis], hi = k->cfg.position_max[axis];
@@ -24,11 +24,29 @@ static int homing_move(struct engine *e, int axis, const double pos[AXIS_COUNT],
     return rc;
 }
 
+/* One approach to the endstop: the toolhead declared at start (not
+ * moved there) moves towards target until the switch triggers; final is
+ * where it is then. A batch has no switch: it takes the trigger to be
+ * exactly at target. */
+static int approach(struct engine *e, int axis, const double start[AXIS_COUNT],
+                    const double target[AXIS_COUNT], double speed, bool retried,
+                    double final[AXIS_COUNT], char *err, size_t errlen)
+{
+    if (e->live)
+        return engine_homing_move_live(e, axis, start, target, speed, retried, final, err,
+                                       errlen);
+    unsigned homed = kinematics_homed_axes(toolhead_kinematics(e->th)) | AXIS_BIT(axis);
+    if (engine_set_position(e, start, homed, err, errlen) || engine_motors_on(e, err, errlen) ||
+        engine_homing_toolhead_move(e, axis, target, speed, err, errlen))
+        return -1;
+    memcpy(final, target, AXIS_COUNT * sizeof(*final));
+    return engine_set_position(e, final, homed, err, errlen);
+}
+
 static int home_axis(struct engine *e, int axis, char *err, size_t errlen)
 {
     const struct rail_config *r = &e->pc.rails[axis];
-    struct kinematics *k = toolhead_kinematics(e->th);
-    double homepos[AXIS_COUNT], start[AXIS_COUNT];
+    double homepos[AXIS_COUNT], start[AXIS_COUNT], final[AXIS_COUNT];
     toolhead_get_position(e->th, homepos);
     homepos[axis] = r->position_endstop;
     memcpy(start, homepos, sizeof(start));
@@ -37,25 +55,23 @@ static int home_axis(struct engine *e, int axis, char *err, size_t errlen)
         start[axis] -= 1.5 * (r->position_endstop - r->position_min);
     else
         start[axis] += 1.5 * (r->position_max - r->position_endstop);
-    unsigned homed = kinematics_homed_axes(k) | AXIS_BIT(axis);
-    if (engine_set_position(e, start, homed, err, errlen) || engine_motors_on(e, err, errlen) ||
-        homing_move(e, axis, homepos, r->homing_speed, err, errlen))
+    if (approach(e, axis, start, homepos, r->homing_speed, false, final, err, errlen))
         return -1;
-    if (r->homing_retract_dist > 0.0) {
-        double travel = fabs(homepos[axis] - start[axis]);
-        double ratio = travel > 0.0 ? fmin(1.0, r->homing_retract_dist / travel) : 0.0;
-        double d = homepos[axis] - start[axis];
-        double retract[AXIS_COUNT], again[AXIS_COUNT];
-        memcpy(retract, homepos, sizeof(retract));
-        retract[axis] = homepos[axis] - d * ratio;
-        memcpy(again, retract, sizeof(again));
-        again[axis] = retract[axis] - d * ratio;
-        if (homing_move(e, axis, retract, r->homing_retract_speed, err, errlen) ||
-            engine_set_position(e, again, homed, err, errlen) ||
-            homing_move(e, axis, homepos, r->second_homing_speed, err, errlen))
-            return -1;
-    }
-    return engine_set_position(e, homepos, homed, err, errlen);
+    if (r->homing_retract_dist <= 0.0)
+        return 0;
+    /* Back off and touch again, slower, from no further than twice the
+     * retract distance. */
+    double travel = fabs(homepos[axis] - start[axis]);
+    double ratio = travel > 0.0 ? fmin(1.0, r->homing_retract_dist / travel) : 0.0;
+    double d = homepos[axis] - start[axis];
+    double retract[AXIS_COUNT], again[AXIS_COUNT];
+    memcpy(retract, final, sizeof(retract));
+    retract[axis] = homepos[axis] - d * ratio;
+    memcpy(again, retract, sizeof(again));
+    again[axis] = retract[axis] - d * ratio;
+    if (engine_homing_toolhead_move(e, axis, retract, r->homing_retract_speed, err, errlen))
+        return -1;
+    return approach(e, axis, again, homepos, r->second_homing_speed, true, final, err, errlen);
 }
 
 static int home_axes(struct engine *e, unsigned axes, char *err, size_t errlen)
@@ -112,7 +128,7 @@ static int safe_z_home(struct engine *e, unsigned axes, char *err, size_t errlen
             if (engine_set_position(e, pos, homed | AXIS_BIT(AXIS_Z), err, errlen))
                 return -1;
             pos[AXIS_Z] = sz->z_hop;
-            if (homing_move(e, AXIS_Z, pos, sz->z_hop_speed, err, errlen))
+            if (engine_homing_toolhead_move(e, AXIS_Z, pos, sz->z_hop_speed, err, errlen))
                 return -1;
             kinematics_clear_homing(k, AXIS_BIT(AXIS_Z));
         } else if (pos[AXIS_Z] < sz->z_hop) {

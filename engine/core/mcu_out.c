@@ -283,6 +283,12 @@ int mcu_out_send(struct mcu_out *m, struct command_queue *cq, const uint8_t *msg
     return 0;
 }
 
+void mcu_out_clear_queue(struct mcu_out *m, struct command_queue *cq)
+{
+    if (m->link)
+        sq_clear_queue(link_mcu_queue(m->link), cq);
+}
+
 static void heap_down(uint64_t *h, size_t n, size_t i)
 {
     for (;;) {

@@ -57,6 +57,8 @@ int mcu_out_send(struct mcu_out *m, struct command_queue *cq, const uint8_t *msg
 int mcu_out_send_move(struct mcu_out *m, struct command_queue *cq, const uint8_t *msg, size_t len,
                       uint64_t min_clock, uint64_t req_clock, uint64_t done_clock, char *err,
                       size_t errlen);
+/* Live: drop what cq holds that was not sent yet. */
+void mcu_out_clear_queue(struct mcu_out *m, struct command_queue *cq);
 /* Moves due after clock will never run (the MCU dropped them after a
  * homing stop): their slots are free from then on. */
 void mcu_out_forget_moves(struct mcu_out *m, uint64_t clock);

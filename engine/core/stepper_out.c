@@ -9,6 +9,8 @@
 
 struct stepper_out {
     char name[48];
+    int oid;
+    bool invert_dir;
     struct stepgen *sg;
     int index;
     struct mcu_out *mcu;
@@ -74,6 +76,8 @@ struct stepper_out *stepper_out_new(struct stepgen *sg, const struct stepper_out
     }
     snprintf(so->name, sizeof(so->name), "%s", c->name);
     so->sg = sg;
+    so->oid = c->oid;
+    so->invert_dir = c->invert_dir;
     so->mcu = c->mcu;
     memcpy(so->coeff, c->coeff, sizeof(so->coeff));
     so->cq = mcu_out_alloc_queue(c->mcu);
@@ -153,4 +157,20 @@ uint64_t stepper_out_step_count(const struct stepper_out *so)
 uint64_t stepper_out_queue_step_count(const struct stepper_out *so)
 {
     return so->queue_steps;
+}
+
+int stepper_out_oid(const struct stepper_out *so)
+{
+    return so->oid;
+}
+
+int64_t stepper_out_from_mcu(const struct stepper_out *so, int64_t mcu_counter)
+{
+    return so->invert_dir ? -mcu_counter : mcu_counter;
+}
+
+int stepper_out_halted(struct stepper_out *so, int64_t mcu_position, char *err, size_t errlen)
+{
+    mcu_out_clear_queue(so->mcu, so->cq);
+    return stepgen_reset_stepper(so->sg, so->index, mcu_position, err, errlen);
 }

@@ -38,6 +38,13 @@ const double *stepper_out_coeff(const struct stepper_out *so);
 int64_t stepper_out_mcu_position(const struct stepper_out *so);
 /* The commanded position in mm. */
 double stepper_out_position(const struct stepper_out *so);
+int stepper_out_oid(const struct stepper_out *so);
+/* The MCU counts steps by the level of its dir pin: the position along
+ * the rail, in steps, from what stepper_get_position reports. */
+int64_t stepper_out_from_mcu(const struct stepper_out *so, int64_t mcu_counter);
+/* The MCU stopped the stepper (homing trigger) at mcu_position: drop
+ * what was not sent yet, and start afresh from there. */
+int stepper_out_halted(struct stepper_out *so, int64_t mcu_position, char *err, size_t errlen);
 uint64_t stepper_out_step_count(const struct stepper_out *so);
 uint64_t stepper_out_queue_step_count(const struct stepper_out *so);
 

@@ -67,6 +67,14 @@ struct command_queue *cmdq_alloc(struct command_queues *s)
     return q;
 }
 
+size_t cmdq_clear(struct command_queue *q)
+{
+    size_t n = q->count;
+    q->set->pending -= n;
+    q->head = q->count = q->taken = 0;
+    return n;
+}
+
 static struct queued_msg *at(const struct command_queue *q, size_t i)
 {
     return &q->msgs[(q->head + i) % q->cap];

@@ -35,6 +35,9 @@ struct command_queue *cmdq_alloc(struct command_queues *s);
 int cmdq_push(struct command_queue *q, const uint8_t *msg, size_t len, uint64_t min_clock,
               uint64_t req_clock);
 
+/* Drop every message waiting in q (not between pack and commit);
+ * returns how many. */
+size_t cmdq_clear(struct command_queue *q);
 /* Is q one of s's queues? */
 int cmdq_in_set(const struct command_queue *q, const struct command_queues *s);
 

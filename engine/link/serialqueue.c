@@ -164,6 +164,11 @@ int sq_send_queued(struct serialqueue *q, struct command_queue *cq, const uint8_
     return cmdq_push(cq, msg, len, min_clock, req_clock);
 }
 
+size_t sq_clear_queue(struct serialqueue *q, struct command_queue *cq)
+{
+    return cmdq_in_set(cq, q->queues) ? cmdq_clear(cq) : 0;
+}
+
 void sq_set_clocksync(struct serialqueue *q, const struct clocksync *cs)
 {
     q->clock = cs;

@@ -77,6 +77,9 @@ struct command_queue *sq_alloc_queue(struct serialqueue *q);
 int sq_send_queued(struct serialqueue *q, struct command_queue *cq, const uint8_t *msg, size_t len,
                    uint64_t min_clock, uint64_t req_clock);
 
+/* Drop the messages of cq not yet sent (the MCU would discard them
+ * anyway, e.g. steps after a homing stop); returns how many. */
+size_t sq_clear_queue(struct serialqueue *q, struct command_queue *cq);
 /* The MCU clock estimate that gates messages on their min_clock (NULL:
  * none, every message is ready). It stays the caller's. */
 void sq_set_clocksync(struct serialqueue *q, const struct clocksync *cs);

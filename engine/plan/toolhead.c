@@ -219,6 +219,16 @@ int toolhead_dwell(struct toolhead *th, double seconds, char *err, size_t errlen
     return 0;
 }
 
+int toolhead_set_print_time(struct toolhead *th, double print_time, char *err, size_t errlen)
+{
+    if (!isfinite(print_time) || toolhead_queued_moves(th)) {
+        plan_seterr(err, errlen, "toolhead: print time can only be set while no move is queued");
+        return -1;
+    }
+    th->print_time = print_time;
+    return 0;
+}
+
 double toolhead_get_last_move_time(struct toolhead *th)
 {
     toolhead_flush(th);

@@ -60,6 +60,9 @@ void toolhead_flush(struct toolhead *th);
 int toolhead_dwell(struct toolhead *th, double seconds, char *err, size_t errlen);
 /* Flush and return the print time at which the last move ends. */
 double toolhead_get_last_move_time(struct toolhead *th);
+/* Restart the timeline at print_time, earlier or later, with no move
+ * queued (a homing move that a trigger cut short). */
+int toolhead_set_print_time(struct toolhead *th, double print_time, char *err, size_t errlen);
 
 /* Flush, then declare the position (G92, SET_KINEMATIC_POSITION, after
  * homing); the axes in homing_axes (AXIS_BIT mask) become homed. */

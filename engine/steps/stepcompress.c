@@ -63,6 +63,9 @@ void stepcompress_reset(struct stepcompress *sc)
     segq_clear(&sc->q);
     sc->have_last = 0;
     sc->dir_sent = -1;
+    /* The MCU's queue is empty: the next command may be due earlier than
+     * dropped ones were. */
+    sc->last_req = 0;
 }
 
 static struct step_cmd *emit(struct stepcompress *sc, enum step_cmd_kind kind, int64_t req)

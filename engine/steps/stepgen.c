@@ -490,6 +490,18 @@ int stepgen_set_axes_position(struct stepgen *sg, const double pos[AXIS_COUNT], 
     return 0;
 }
 
+int stepgen_restart_time(struct stepgen *sg, double print_time, char *err, size_t errlen)
+{
+    if (!isfinite(print_time)) {
+        fail(err, errlen, "stepgen_restart_time: print time is not finite");
+        return -1;
+    }
+    if (process(sg, 1, INFINITY, err, errlen) < 0)
+        return -1;
+    sg->last_end = print_time;
+    return 0;
+}
+
 int stepgen_reset_stepper(struct stepgen *sg, int stepper, int64_t mcu_position, char *err,
                           size_t errlen)
 {

@@ -105,6 +105,11 @@ int stepgen_set_axes_position(struct stepgen *sg, const double pos[AXIS_COUNT], 
 int stepgen_reset_stepper(struct stepgen *sg, int stepper, int64_t mcu_position, char *err,
                           size_t errlen);
 
+/* Hand on everything, then let moves start again from print_time even
+ * if the last one ended later: a homing stop cut it short, and the
+ * steppers it moved were reset (stepgen_reset_stepper), so no step after
+ * print_time remains. */
+int stepgen_restart_time(struct stepgen *sg, double print_time, char *err, size_t errlen);
 int stepgen_get_position(const struct stepgen *sg, int stepper, struct stepgen_position *out);
 /* Commands handed on so far (after stepgen_flush, all of them). */
 int stepgen_get_stats(const struct stepgen *sg, int stepper, struct stepgen_stats *out);

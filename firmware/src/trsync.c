@@ -12,7 +12,7 @@
 
 struct trsync {
     struct timer report_timer, expire_timer;
-    uint32_t report_ticks, trigger_time;
+    uint32_t report_ticks, trigger_time, report_time;
     struct trsync_signal *signals;
     uint8_t can_trigger, trigger_reason, expire_reason, report_pending;
 };
@@ -48,6 +48,9 @@ void trsync_do_trigger(struct trsync *ts, uint8_t reason)
 static uint_fast8_t trsync_report_event(struct timer *t)
 {
     struct trsync *ts = (struct trsync *)t;
+    /* A report while it can trigger carries its own time: the host sets
+     * the next timeout from it. */
+    ts->report_time = t->waketime;
     ts->report_pending = 1;
     sched_wake_task(&trsync_wake);
     ts->report_timer.waketime += ts->report_ticks;
@@ -138,7 +141,7 @@ void trsync_task(void)
         irq_disable();
         uint8_t pending = ts->report_pending, can_trigger = ts->can_trigger;
         uint8_t reason = ts->trigger_reason;
-        uint32_t clock = ts->trigger_time;
+        uint32_t clock = can_trigger ? ts->report_time : ts->trigger_time;
         ts->report_pending = 0;
         irq_enable();
         if (pending)

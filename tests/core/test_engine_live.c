@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <math.h>
 
 #include "engine.h"
 #include "sim_mcu.h"
@@ -30,7 +31,15 @@ static const struct axis_pins ramps[4] = {
     {PIN('A', 4), PIN('A', 6), 0}, /* extruder */
 };
 
+static const unsigned endstop_pins[3] = {PIN('E', 5), PIN('J', 1), PIN('D', 3)};
+
 struct pins_seen {
+    struct sim_mcu *mcu;
+    /* Switches: the carriage (in steps from the switch) trips the
+     * endstop pin high (a normally closed switch opening) at or below 0. */
+    int64_t carriage[3];
+    int endstop_on[3];
+    int stuck_closed[3]; /* a switch that reads triggered wherever the carriage is */
     int level[128];
     int64_t pos[4];   /* net steps, + when the dir pin says positive */
     uint64_t edges[4];
@@ -51,6 +60,14 @@ static void on_pin(void *ctx, uint64_t cycle, unsigned pin, int level)
         int dir = ps->level[ramps[i].dir] != ramps[i].dir_invert;
         ps->pos[i] += dir ? 1 : -1;
         ps->edges[i]++;
+        if (i < 3) {
+            ps->carriage[i] += dir ? 1 : -1;
+            int on = ps->carriage[i] <= 0 || ps->stuck_closed[i];
+            if (on != ps->endstop_on[i]) {
+                ps->endstop_on[i] = on;
+                sim_mcu_set_input(ps->mcu, endstop_pins[i], on);
+            }
+        }
     }
 }
 
@@ -86,6 +103,13 @@ static void live_open(struct live *l, const char *backend)
     if (!l->mcu)
         fail_msg("%s", err);
     sim_mcu_set_pin_watch(l->mcu, on_pin, &l->pins);
+    l->pins.mcu = l->mcu;
+    /* Somewhere on the bed, switches open. */
+    l->pins.carriage[0] = 3731;
+    l->pins.carriage[1] = 9000;
+    l->pins.carriage[2] = 4000;
+    for (int i = 0; i < 3; i++)
+        sim_mcu_set_input(l->mcu, endstop_pins[i], 0);
     struct engine_live_opts o = {
         .config_path = PRINTER_CFG,
         .transport = link_sim_wrap(l->mcu, 1),
@@ -156,11 +180,95 @@ static void test_moves_avr(void **state)
     check_moves("avr");
 }
 
+/* The toolhead position M114 reports. */
+static void m114(struct live *l, double pos[4])
+{
+    l->ans.len = 0;
+    l->ans.text[0] = 0;
+    run(l, "M114");
+    const char *p = strstr(l->ans.text, "X:");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p, "X:%lf Y:%lf Z:%lf E:%lf", &pos[0], &pos[1], &pos[2], &pos[3]), 4);
+}
+
+static void check_homing(const char *backend)
+{
+    struct live l;
+    live_open(&l, backend);
+    run(&l, "G28 X Y");
+    double pos[4];
+    m114(&l, pos);
+    /* position_endstop is 0 and the switch trips at carriage 0: the
+     * engine's idea of X and Y must be the carriage's, within a step. */
+    for (int i = 0; i < 2; i++) {
+        double truth = l.pins.carriage[i] / steps_per_mm[i];
+        if (fabs(pos[i] - truth) > 1.01 / steps_per_mm[i])
+            fail_msg("%s: axis %d at %.4f after homing, carriage at %.4f", backend, i, pos[i],
+                     truth);
+    }
+    /* And a move lands where it says. */
+    run(&l, "G1 X20 Y30 F6000");
+    run(&l, "M400");
+    assert_int_equal(l.pins.carriage[0], 1600);
+    assert_int_equal(l.pins.carriage[1], 2400);
+    assert_null(engine_shutdown_reason(l.e));
+    char err[256];
+    assert_int_equal(engine_close(l.e, NULL, err, sizeof(err)), 0);
+}
+
+static void test_homing_native(void **state)
+{
+    (void)state;
+    check_homing("native");
+}
+
+static void test_homing_avr(void **state)
+{
+    (void)state;
+    check_homing("avr");
+}
+
+/* A switch that never opens, or never closes: Klipper's homing errors. */
+static void check_endstop_fault(const char *backend, int64_t carriage, int stuck,
+                                const char *want)
+{
+    struct live l;
+    live_open(&l, backend);
+    l.pins.carriage[0] = carriage;
+    l.pins.stuck_closed[0] = stuck;
+    sim_mcu_set_input(l.mcu, endstop_pins[0], stuck);
+    l.pins.endstop_on[0] = stuck;
+    char err[256];
+    const char *line = "G28 X";
+    int rc = engine_run_line(l.e, line, strlen(line), err, sizeof(err));
+    if (rc != 1)
+        fail_msg("%s: G28 X gave %d (%s), carriage %lld:\n%s", backend, rc, rc < 0 ? err : "",
+                 (long long)l.pins.carriage[0], l.ans.text);
+    if (!strstr(l.ans.text, want))
+        fail_msg("%s: want '%s', got:\n%s", backend, want, l.ans.text);
+    /* A refused homing leaves the axis unhomed. */
+    line = "G1 X10";
+    assert_int_equal(engine_run_line(l.e, line, strlen(line), err, sizeof(err)), 1);
+    assert_non_null(strstr(l.ans.text, "!! Must home axis first"));
+    assert_int_equal(engine_close(l.e, NULL, err, sizeof(err)), 0);
+}
+
+static void test_endstop_faults(void **state)
+{
+    (void)state;
+    /* 400 mm away: 1.5 x the 200 mm rail does not reach the switch. */
+    check_endstop_fault("native", 400 * 80, 0, "!! No trigger on x after full movement");
+    check_endstop_fault("avr", 3000, 1, "!! Endstop x still triggered after retract");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_moves_native),
         cmocka_unit_test(test_moves_avr),
+        cmocka_unit_test(test_homing_native),
+        cmocka_unit_test(test_homing_avr),
+        cmocka_unit_test(test_endstop_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
