@@ -1,0 +1,263 @@
+#include "axis_model.h"
+#include "rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct axis_model {
+    struct axis_params p;
+    struct stepper_model *motor;
+    double mm_per_microstep; /* signed: negative when reversed */
+    int64_t rotor_at_start;
+    double position;
+    struct model_rng rng;
+    bool pressed;
+    double trigger_point;
+    uint64_t closures;
+    enum endstop_fault fault;
+    bool reported;
+    char error[192];
+};
+
+void axis_params_default(struct axis_params *p)
+{
+    *p = (struct axis_params){
+        .rotation_distance = 40.0,
+        .gear_ratio = 1.0,
+        .reversed = false,
+        .start_position = 100.0,
+        .frame_min = -5.0,
+        .frame_max = 205.0,
+        .has_endstop = true,
+        .endstop_end = AXIS_END_MIN,
+        .endstop_position = 0.0,
+        .endstop_spread = 0.005,
+        .endstop_hysteresis = 0.1,
+        .seed = 1,
+    };
+}
+
+double axis_reflected_inertia(double mass_kg, double rotation_distance_mm, double gear_ratio)
+{
+    double radius = rotation_distance_mm / 1000.0 / (2.0 * M_PI * gear_ratio);
+    return mass_kg * radius * radius;
+}
+
+static bool finite_in(const char *name, double v, double lo, double hi, const char *what, char *err,
+                      size_t errlen)
+{
+    if (isfinite(v) && v >= lo && v <= hi)
+        return true;
+    snprintf(err, errlen, "axis_params.%s: expected %s, got %g", name, what, v);
+    return false;
+}
+
+static bool params_valid(const struct axis_params *p, char *err, size_t errlen)
+{
+    if (!finite_in("rotation_distance", p->rotation_distance, 1e-6, 1e6, "mm > 0", err, errlen) ||
+        !finite_in("gear_ratio", p->gear_ratio, 1e-6, 1e6, "a ratio > 0", err, errlen) ||
+        !finite_in("frame_min", p->frame_min, -1e6, 1e6, "mm", err, errlen) ||
+        !finite_in("frame_max", p->frame_max, p->frame_min + 1e-6, 1e6, "mm above frame_min", err,
+                   errlen) ||
+        !finite_in("start_position", p->start_position, p->frame_min, p->frame_max,
+                   "mm within the frame", err, errlen))
+        return false;
+    if (!p->has_endstop)
+        return true;
+    if (p->endstop_end != AXIS_END_MIN && p->endstop_end != AXIS_END_MAX) {
+        snprintf(err, errlen, "axis_params.endstop_end: expected AXIS_END_MIN or AXIS_END_MAX");
+        return false;
+    }
+    if (!finite_in("endstop_spread", p->endstop_spread, 0, 1, "mm from 0 to 1", err, errlen) ||
+        !finite_in("endstop_hysteresis", p->endstop_hysteresis, 0, 10, "mm from 0 to 10", err,
+                   errlen))
+        return false;
+    /* The whole spread must be reachable, or some seeds would give a
+     * switch that never closes. */
+    double lo = p->frame_min + p->endstop_spread, hi = p->frame_max - p->endstop_spread;
+    if (!isfinite(p->endstop_position) || p->endstop_position < lo || p->endstop_position > hi) {
+        snprintf(err, errlen,
+                 "axis_params.endstop_position: expected mm from %g to %g (the frame less the "
+                 "spread), got %g",
+                 lo, hi, p->endstop_position);
+        return false;
+    }
+    return true;
+}
+
+/* Snap values within rounding noise of a whole microstep onto it before
+ * floor/ceil, so that a frame exactly 8000 microsteps away is not 7999. */
+static double snap(double v)
+{
+    double n = nearbyint(v);
+    return fabs(v - n) < 1e-6 ? n : v;
+}
+
+static int set_motor_travel(struct axis_model *a, char *err, size_t errlen)
+{
+    const struct axis_params *p = &a->p;
+    double to_min = snap((p->frame_min - p->start_position) / a->mm_per_microstep);
+    double to_max = snap((p->frame_max - p->start_position) / a->mm_per_microstep);
+    double lo = fmin(to_min, to_max), hi = fmax(to_min, to_max);
+    if (lo < -4e18 || hi > 4e18) {
+        snprintf(err, errlen, "axis_params: the frame is too long for the microstep size");
+        return -1;
+    }
+    if (stepper_model_set_travel(a->motor, a->rotor_at_start + (int64_t)ceil(lo),
+                                 a->rotor_at_start + (int64_t)floor(hi)) < 0) {
+        snprintf(err, errlen, "axis: %s", stepper_model_error(a->motor));
+        return -1;
+    }
+    return 0;
+}
+
+static void arm_switch(struct axis_model *a)
+{
+    a->trigger_point = a->p.endstop_position + a->p.endstop_spread * model_rng_symmetric(&a->rng);
+}
+
+/* The switch's own mechanics, faults aside. */
+static void move_switch(struct axis_model *a)
+{
+    if (!a->p.has_endstop)
+        return;
+    double toward = a->p.endstop_end == AXIS_END_MIN ? a->trigger_point - a->position
+                                                     : a->position - a->trigger_point;
+    if (!a->pressed && toward >= 0.0) {
+        a->pressed = true;
+        a->closures++;
+    } else if (a->pressed && toward < -a->p.endstop_hysteresis) {
+        a->pressed = false;
+        arm_switch(a);
+    }
+}
+
+static bool reported_state(const struct axis_model *a)
+{
+    switch (a->fault) {
+    case ENDSTOP_STUCK_OPEN:
+        return false;
+    case ENDSTOP_STUCK_CLOSED:
+        return true;
+    default:
+        return a->pressed;
+    }
+}
+
+/* Returns 1 if the reported switch state changed. */
+static int update(struct axis_model *a)
+{
+    int64_t moved = stepper_model_rotor(a->motor) - a->rotor_at_start;
+    double x = a->p.start_position + (double)moved * a->mm_per_microstep;
+    a->position = fmin(fmax(x, a->p.frame_min), a->p.frame_max);
+    move_switch(a);
+    bool now = reported_state(a);
+    int changed = now != a->reported;
+    a->reported = now;
+    return changed;
+}
+
+struct axis_model *axis_model_create(const struct axis_params *p, struct stepper_model *motor,
+                                     char *err, size_t errlen)
+{
+    if (!motor) {
+        snprintf(err, errlen, "axis: no motor given");
+        return NULL;
+    }
+    if (!params_valid(p, err, errlen))
+        return NULL;
+    struct axis_model *a = calloc(1, sizeof(*a));
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    const struct stepper_params *sp = stepper_model_params(motor);
+    a->p = *p;
+    a->motor = motor;
+    a->mm_per_microstep = p->rotation_distance /
+                          (p->gear_ratio * sp->full_steps_per_rotation * sp->microsteps) *
+                          (p->reversed ? -1.0 : 1.0);
+    a->rotor_at_start = stepper_model_rotor(motor);
+    if (set_motor_travel(a, err, errlen) < 0) {
+        free(a);
+        return NULL;
+    }
+    model_rng_seed(&a->rng, p->seed);
+    if (p->has_endstop)
+        arm_switch(a);
+    a->position = p->start_position;
+    move_switch(a);
+    a->reported = reported_state(a);
+    return a;
+}
+
+void axis_model_destroy(struct axis_model *a)
+{
+    free(a);
+}
+
+int axis_model_step(struct axis_model *a, uint64_t cycle)
+{
+    if (stepper_model_step(a->motor, cycle) < 0) {
+        snprintf(a->error, sizeof(a->error), "%s", stepper_model_error(a->motor));
+        return -1;
+    }
+    return update(a);
+}
+
+const char *axis_model_error(const struct axis_model *a)
+{
+    return a->error;
+}
+
+int axis_model_set_endstop_fault(struct axis_model *a, enum endstop_fault fault)
+{
+    if (!a->p.has_endstop) {
+        snprintf(a->error, sizeof(a->error), "endstop fault: this axis has no endstop");
+        return -1;
+    }
+    if (fault != ENDSTOP_WORKING && fault != ENDSTOP_STUCK_OPEN && fault != ENDSTOP_STUCK_CLOSED) {
+        snprintf(a->error, sizeof(a->error),
+                 "endstop fault: expected working, stuck open or stuck closed, got %d", (int)fault);
+        return -1;
+    }
+    a->fault = fault;
+    bool now = reported_state(a);
+    int changed = now != a->reported;
+    a->reported = now;
+    return changed;
+}
+
+double axis_model_position(const struct axis_model *a)
+{
+    return a->position;
+}
+
+bool axis_model_endstop_closed(const struct axis_model *a)
+{
+    return a->reported;
+}
+
+struct stepper_model *axis_model_motor(const struct axis_model *a)
+{
+    return a->motor;
+}
+
+double axis_model_mm_per_microstep(const struct axis_model *a)
+{
+    return fabs(a->mm_per_microstep);
+}
+
+void axis_model_report(const struct axis_model *a, struct axis_report *out)
+{
+    *out = (struct axis_report){
+        .position = a->position,
+        .endstop_closed = a->reported,
+        .switch_pressed = a->pressed,
+        .trigger_point = a->trigger_point,
+        .closures = a->closures,
+        .fault = a->fault,
+    };
+}
