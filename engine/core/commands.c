@@ -220,58 +220,50 @@ static int cmd_M112(struct engine *e, const struct gcode_command *cmd, char *err
 }
 
 /* M104/M109 (extruder) and M140/M190 (bed): a target within the
- * heater's min_temp..max_temp (0 turns it off). This issue's engine has
- * no heater loop: the target is kept, and the waits return at once. */
-static int set_heater(const struct heater_config *h, const struct gcode_command *cmd,
-                      double *target, char *err, size_t errlen)
+ * heater's min_temp..max_temp, 0 turning it off; M109/M190 then wait for
+ * it to settle. */
+static int set_heater(struct engine *e, struct engine_heater *eh, const struct gcode_command *cmd,
+                      char *err, size_t errlen)
 {
     double t;
-    if (gcode_get_float_or(cmd, "S", 0.0, NULL, &t, err, errlen))
+    if (gcode_get_float_or(cmd, "S", 0.0, NULL, &t, err, errlen) ||
+        heater_set_target(eh->h, t, err, errlen))
         return -1;
-    if (t != 0.0 && (t < h->min_temp || t > h->max_temp)) {
-        seterr(err, errlen, "Requested temperature (%.1f) out of range (%.1f:%.1f)", t, h->min_temp,
-               h->max_temp);
-        return -1;
-    }
-    *target = t;
-    return 0;
-}
-
-static int check_tool(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)
-{
-    long tool;
-    if (gcode_get_int_or(cmd, "T", 0, GCODE_INT_LIMITS(GCODE_MINVAL(0)), &tool, err, errlen))
-        return -1;
-    if (tool != 0 || !e->pc.extruder.present) {
-        seterr(err, errlen, "Extruder not configured");
-        return -1;
-    }
-    return 0;
+    bool wait = !strcasecmp(cmd->name, "M109") || !strcasecmp(cmd->name, "M190");
+    return wait ? engine_heater_wait(e, eh, err, errlen) : 0;
 }
 
 static int cmd_M104(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)
 {
-    if (check_tool(e, cmd, err, errlen))
+    long tool;
+    if (gcode_get_int_or(cmd, "T", 0, GCODE_INT_LIMITS(GCODE_MINVAL(0)), &tool, err, errlen))
         return -1;
-    return set_heater(&e->pc.extruder.heater, cmd, &e->extruder_target, err, errlen);
+    struct engine_heater *eh = engine_heater_by_gcode(e, false);
+    if (tool != 0 || !eh) {
+        seterr(err, errlen, "Extruder not configured");
+        return -1;
+    }
+    return set_heater(e, eh, cmd, err, errlen);
 }
 
 static int cmd_M140(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)
 {
-    return set_heater(&e->pc.heater_bed.heater, cmd, &e->bed_target, err, errlen);
+    struct engine_heater *eh = engine_heater_by_gcode(e, true);
+    if (!eh) {
+        seterr(err, errlen, "Heater heater_bed not configured");
+        return -1;
+    }
+    return set_heater(e, eh, cmd, err, errlen);
 }
 
 static int cmd_M105(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)
 {
-    (void)cmd, (void)err, (void)errlen;
-    /* Answered in the "ok" line, as Klipper does; no sensor is read in
-     * batch mode, so the current temperatures are 0. */
-    char msg[96] = "T:0";
-    if (e->pc.extruder.present)
-        snprintf(msg, sizeof(msg), "T:%.1f /%.1f", 0.0, e->extruder_target);
-    if (e->pc.heater_bed.present) {
-        size_t n = strlen(msg);
-        snprintf(msg + n, sizeof(msg) - n, " B:%.1f /%.1f", 0.0, e->bed_target);
+    (void)cmd;
+    /* Answered in the "ok" line, as Klipper does. */
+    char msg[160];
+    if (engine_temperature_report(e, msg, sizeof(msg))) {
+        seterr(err, errlen, "temperature report does not fit");
+        return -1;
     }
     engine_respond(e, "ok %s", msg);
     return 1; /* answered */
@@ -282,15 +274,13 @@ static int cmd_M106(struct engine *e, const struct gcode_command *cmd, char *err
     double s;
     if (gcode_get_float_or(cmd, "S", 255.0, GCODE_LIMITS(GCODE_MINVAL(0.0)), &s, err, errlen))
         return -1;
-    e->fan_speed = s > 255.0 ? 1.0 : s / 255.0;
-    return 0;
+    return engine_fan_set(e, s > 255.0 ? 1.0 : s / 255.0, err, errlen);
 }
 
 static int cmd_M107(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)
 {
-    (void)cmd, (void)err, (void)errlen;
-    e->fan_speed = 0.0;
-    return 0;
+    (void)cmd;
+    return engine_fan_set(e, 0.0, err, errlen);
 }
 
 static int cmd_GET_POSITION(struct engine *e, const struct gcode_command *cmd, char *err,

@@ -150,7 +150,11 @@ int engine_reset_state(struct engine *e, char *err, size_t errlen)
         return -1;
     e->shutdown = false;
     e->shutdown_reason[0] = 0;
-    e->extruder_target = e->bed_target = e->fan_speed = 0.0;
+    for (int i = 0; i < ENGINE_HEATERS; i++)
+        if (e->heaters[i].present)
+            heater_set_target(e->heaters[i].h, 0.0, NULL, 0);
+    if (engine_fan_set(e, 0.0, err, errlen))
+        return -1;
     gcode_state_reset(e);
     return 0;
 }
@@ -294,9 +298,10 @@ static int engine_build(struct engine *e, const char *config_path, char *err, si
         if (add_stepper(e, &e->pc.extruder.stepper, ecoeff, err, errlen))
             return -1;
     }
-    if (engine_live_add_objects(e, err, errlen) || mcu_out_finalize(e->mcu, err, errlen))
-        return -1;
     e->misc_queue = mcu_out_alloc_queue(e->mcu);
+    if (engine_live_add_objects(e, err, errlen) || engine_heaters_add(e, err, errlen) ||
+        mcu_out_finalize(e->mcu, err, errlen))
+        return -1;
     gcode_state_reset(e);
     return 0;
 }
@@ -496,6 +501,7 @@ int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t
         stepper_out_free(e->steppers[i]);
     toolhead_free(e->th);
     stepgen_destroy(e->sg);
+    engine_heaters_free(e);
     engine_live_close(e);
     if (e->pc_loaded)
         printer_config_free(&e->pc);

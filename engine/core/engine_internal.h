@@ -6,14 +6,18 @@
 
 #include "engine.h"
 #include "gcode_parse.h"
+#include "heater_control.h"
 #include "mcu_out.h"
 #include "move.h"
 #include "printer_config.h"
 #include "stepgen.h"
 #include "stepper_out.h"
 #include "toolhead.h"
+#include "verify_heater.h"
 
 #define ENGINE_MAX_STEPPERS 4 /* x, y, z (or a, b, z) and the extruder */
+#define ENGINE_HEATERS 2
+enum { ENGINE_HEATER_EXTRUDER, ENGINE_HEATER_BED };
 
 /* G-code coordinate state, as Klipper's gcode_move keeps it: toolhead
  * position = G-code position + base_position (G92 offsets). */
@@ -52,7 +56,24 @@ struct engine {
     uint64_t next_clock_sync_ns;
 
     struct gcode_state gs;
-    double extruder_target, bed_target, fan_speed;
+    /* heaters.c */
+    struct engine_heater {
+        bool present;
+        char name[24], gcode_id[4]; /* "extruder" "T0", "heater_bed" "B" */
+        struct heater *h;
+        struct verify_heater verify;
+        int adc_oid, pwm_oid;
+        bool invert;
+        uint32_t cycle_ticks;
+        double adc_max;
+    } heaters[ENGINE_HEATERS];
+    struct engine_fan {
+        bool present, invert;
+        int oid;
+        uint32_t cycle_ticks;
+        double value;
+    } fan;
+    uint64_t next_heater_tick_ns;
     bool shutdown;
     char shutdown_reason[128];
     int in_homing_override;
@@ -129,6 +150,23 @@ struct engine *engine_alloc(engine_respond_fn respond, void *respond_ctx, double
 /* Build the printer on an open live link. */
 int engine_open_mcu_live(struct engine *e, struct link_mcu *link, const char *config_path,
                          char *err, size_t errlen);
+
+/* heaters.c */
+int engine_heaters_add(struct engine *e, char *err, size_t errlen);
+void engine_heaters_free(struct engine *e);
+/* An analog_in_state report. */
+void engine_heaters_message(struct engine *e, const struct msg_params *p);
+/* Once a second in live mode: the heaters' keepalive and verify_heater. */
+void engine_heaters_tick(struct engine *e);
+/* The extruder's or the bed's heater, or NULL if there is none. */
+struct engine_heater *engine_heater_by_gcode(struct engine *e, bool bed);
+/* M109/M190: wait until the heater settles (live mode), reporting the
+ * temperatures once a second as Klipper does. */
+int engine_heater_wait(struct engine *e, struct engine_heater *eh, char *err, size_t errlen);
+/* "B:60.0 /60.0 T0:200.0 /200.0" */
+int engine_temperature_report(struct engine *e, char *buf, size_t len);
+/* M106/M107: the part fan at speed (0..1) from the end of the queued moves. */
+int engine_fan_set(struct engine *e, double speed, char *err, size_t errlen);
 
 /* live.c */
 int engine_open_live_link(struct engine *e, struct link_transport *t, char *err, size_t errlen);

@@ -79,6 +79,7 @@ static void on_message(void *ctx, const struct msg_params *p, uint64_t t_ns)
         return;
     }
     engine_homing_message(e, p, t_ns);
+    engine_heaters_message(e, p);
 }
 
 static void on_bad_block(void *ctx, const char *why)
@@ -94,10 +95,16 @@ int engine_pump_until(struct engine *e, uint64_t until_ns, char *err, size_t err
     while (now_ns(e) < until_ns) {
         uint64_t now = now_ns(e);
         uint64_t next = until_ns < e->next_clock_sync_ns ? until_ns : e->next_clock_sync_ns;
+        if (e->next_heater_tick_ns < next)
+            next = e->next_heater_tick_ns;
         if (next > now && link_mcu_run_for(e->link, next - now)) {
             seterr(err, errlen, "Lost communication with MCU 'mcu': %s",
                    link_mcu_error(e->link) ? link_mcu_error(e->link) : "link failed");
             return -1;
+        }
+        if (now_ns(e) >= e->next_heater_tick_ns) {
+            engine_heaters_tick(e);
+            e->next_heater_tick_ns = now_ns(e) + LINK_NS_PER_SEC;
         }
         if (now_ns(e) >= e->next_clock_sync_ns) {
             char why[200];

@@ -27,6 +27,10 @@ struct mcu_out {
     int oid_count;
     char **config; /* text commands, in the order objects added them */
     size_t nconfig, config_cap;
+    /* Sent after the configuration on every connect, not in its CRC
+     * (query_analog_in: its start clock differs each time). */
+    char **init;
+    size_t ninit, init_cap;
     uint32_t crc;
     int finalized;
 };
@@ -71,6 +75,9 @@ int mcu_out_close(struct mcu_out *m, char *err, size_t errlen)
     for (size_t i = 0; i < m->nconfig; i++)
         free(m->config[i]);
     free(m->config);
+    for (size_t i = 0; i < m->ninit; i++)
+        free(m->init[i]);
+    free(m->init);
     free(m);
     return rc;
 }
@@ -127,6 +134,28 @@ int mcu_out_alloc_oid(struct mcu_out *m)
     return m->oid_count++;
 }
 
+static int push_text(char ***list, size_t *n, size_t *cap, const char *text, char *err,
+                     size_t errlen)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? 2 * *cap : 16;
+        char **c = realloc(*list, ncap * sizeof(*c));
+        if (!c) {
+            seterr(err, errlen, "out of memory");
+            return -1;
+        }
+        *list = c;
+        *cap = ncap;
+    }
+    (*list)[*n] = strdup(text);
+    if (!(*list)[*n]) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    (*n)++;
+    return 0;
+}
+
 int mcu_out_add_config(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
 {
     char text[256];
@@ -140,23 +169,23 @@ int mcu_out_add_config(struct mcu_out *m, char *err, size_t errlen, const char *
         seterr(err, errlen, "config command after finalize: %s", text);
         return -1;
     }
-    if (m->nconfig == m->config_cap) {
-        size_t cap = m->config_cap ? 2 * m->config_cap : 16;
-        char **c = realloc(m->config, cap * sizeof(*c));
-        if (!c) {
-            seterr(err, errlen, "out of memory");
-            return -1;
-        }
-        m->config = c;
-        m->config_cap = cap;
-    }
-    m->config[m->nconfig] = strdup(text);
-    if (!m->config[m->nconfig]) {
-        seterr(err, errlen, "out of memory");
+    return push_text(&m->config, &m->nconfig, &m->config_cap, text, err, errlen);
+}
+
+int mcu_out_add_init(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
+{
+    char text[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = format_command(text, sizeof(text), err, errlen, fmt, ap);
+    va_end(ap);
+    if (rc)
+        return -1;
+    if (m->finalized) {
+        seterr(err, errlen, "init command after finalize: %s", text);
         return -1;
     }
-    m->nconfig++;
-    return 0;
+    return push_text(&m->init, &m->ninit, &m->init_cap, text, err, errlen);
 }
 
 static void compute_crc(struct mcu_out *m, const char *first)
@@ -257,6 +286,13 @@ int mcu_out_finalize(struct mcu_out *m, char *err, size_t errlen)
     compute_crc(m, first);
     if (m->batch ? send_config(m, first, err, errlen) : finalize_live(m, first, err, errlen))
         return -1;
+    for (size_t i = 0; i < m->ninit; i++) {
+        char e[200];
+        if (send_now(m, m->init[i], e, sizeof(e))) {
+            seterr(err, errlen, "init command '%s': %s", m->init[i], e);
+            return -1;
+        }
+    }
     m->finalized = 1;
     return 0;
 }

@@ -42,6 +42,10 @@ int mcu_out_alloc_oid(struct mcu_out *m);
  * sent). Returns -1 with err if it is malformed. */
 int mcu_out_add_config(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* A command sent right after the configuration, every time (not part of
+ * its CRC). */
+int mcu_out_add_init(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Batch: queue the configuration. Live: ask the MCU for its state and
  * configure it unless it already holds this configuration (same CRC);
  * learn the size of its move queue. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <math.h>
@@ -41,6 +42,7 @@ struct pins_seen {
     int endstop_on[3];
     int stuck_closed[3]; /* a switch that reads triggered wherever the carriage is */
     int level[128];
+    uint64_t rises[128];
     int64_t pos[4];   /* net steps, + when the dir pin says positive */
     uint64_t edges[4];
     uint64_t last_cycle;
@@ -52,6 +54,8 @@ static void on_pin(void *ctx, uint64_t cycle, unsigned pin, int level)
     if (pin >= 128)
         return;
     int rose = level && !ps->level[pin];
+    if (rose)
+        ps->rises[pin]++;
     ps->level[pin] = level;
     ps->last_cycle = cycle;
     for (int i = 0; i < 4; i++) {
@@ -95,7 +99,7 @@ struct live {
     struct engine *e;
 };
 
-static void live_open(struct live *l, const char *backend)
+static void live_open_cfg(struct live *l, const char *backend, const char *cfg)
 {
     memset(l, 0, sizeof(*l));
     char err[256];
@@ -110,8 +114,11 @@ static void live_open(struct live *l, const char *backend)
     l->pins.carriage[2] = 4000;
     for (int i = 0; i < 3; i++)
         sim_mcu_set_input(l->mcu, endstop_pins[i], 0);
+    /* Both thermistors at room temperature: 100 kOhm under 4.7 kOhm. */
+    sim_mcu_set_analog_mv(l->mcu, PIN('K', 5), 4776);
+    sim_mcu_set_analog_mv(l->mcu, PIN('K', 6), 4776);
     struct engine_live_opts o = {
-        .config_path = PRINTER_CFG,
+        .config_path = cfg,
         .transport = link_sim_wrap(l->mcu, 1),
         .respond = collect,
         .respond_ctx = &l->ans,
@@ -119,6 +126,11 @@ static void live_open(struct live *l, const char *backend)
     l->e = engine_open_live(&o, err, sizeof(err));
     if (!l->e)
         fail_msg("%s", err);
+}
+
+static void live_open(struct live *l, const char *backend)
+{
+    live_open_cfg(l, backend, PRINTER_CFG);
 }
 
 static void run(struct live *l, const char *line)
@@ -135,10 +147,22 @@ static void run(struct live *l, const char *line)
  * rotation_distance. */
 static const double steps_per_mm[4] = {80.0, 80.0, 400.0, 16.0 * 200 * 50.0 / 17.0 / 33.5};
 
+/* The default printer, with a cold extruder allowed to extrude. */
+static const char *cold_extrude_cfg(void)
+{
+    static char path[64];
+    snprintf(path, sizeof(path), "/tmp/lockstep-live-%d.cfg", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "[include %s]\n\n[extruder]\nmin_extrude_temp: 0\n", PRINTER_CFG);
+    fclose(f);
+    return path;
+}
+
 static void check_moves(const char *backend)
 {
     struct live l;
-    live_open(&l, backend);
+    live_open_cfg(&l, backend, cold_extrude_cfg());
     run(&l, "SET_KINEMATIC_POSITION X=100 Y=100 Z=10");
     run(&l, "G1 X150 Y120 F6000");
     run(&l, "G1 X50 Y60 Z12 F3000");
@@ -261,6 +285,54 @@ static void test_endstop_faults(void **state)
     check_endstop_fault("avr", 3000, 1, "!! Endstop x still triggered after retract");
 }
 
+/* Heaters on the MCU: the control switches the hotend on for a target,
+ * M105 reads the thermistor, and an open thermistor trips the MCU's own
+ * range check, which turns every heater off. */
+static void check_heater(const char *backend)
+{
+    struct live l;
+    live_open(&l, backend);
+    const unsigned heater = PIN('B', 4);
+    run(&l, "M104 S200");
+    run(&l, "G4 P4000");
+    run(&l, "M400");
+    if (l.pins.rises[heater] == 0)
+        fail_msg("%s: heater never on:\n%s", backend, l.ans.text);
+    double t, target;
+    l.ans.len = 0;
+    run(&l, "M105");
+    const char *p = strstr(l.ans.text, "T0:");
+    if (!p || sscanf(p, "T0:%lf /%lf", &t, &target) != 2)
+        fail_msg("%s: M105 answered:\n%s", backend, l.ans.text);
+    assert_true(fabs(t - 25.0) < 2.0);
+    assert_true(target == 200.0);
+    assert_non_null(strstr(l.ans.text, "ok B:"));
+    /* The hotend's thermistor wire breaks: the pin reads the pull-up. */
+    sim_mcu_set_analog_mv(l.mcu, PIN('K', 5), 5000);
+    char err[256];
+    const char *line = "G4 P3000";
+    engine_run_line(l.e, line, strlen(line), err, sizeof(err));
+    line = "M400";
+    engine_run_line(l.e, line, strlen(line), err, sizeof(err));
+    if (!strstr(l.ans.text, "!! MCU 'mcu' shutdown: ADC out of range"))
+        fail_msg("%s: no ADC shutdown:\n%s", backend, l.ans.text);
+    assert_int_equal(l.pins.level[heater], 0);
+    assert_non_null(engine_shutdown_reason(l.e));
+    engine_close(l.e, NULL, err, sizeof(err));
+}
+
+static void test_heater_native(void **state)
+{
+    (void)state;
+    check_heater("native");
+}
+
+static void test_heater_avr(void **state)
+{
+    (void)state;
+    check_heater("avr");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +341,8 @@ int main(void)
         cmocka_unit_test(test_homing_native),
         cmocka_unit_test(test_homing_avr),
         cmocka_unit_test(test_endstop_faults),
+        cmocka_unit_test(test_heater_native),
+        cmocka_unit_test(test_heater_avr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
