@@ -312,6 +312,8 @@ static int cmd_GET_POSITION(struct engine *e, const struct gcode_command *cmd, c
                    gs->last_position[1], gs->last_position[2], gs->last_position[3]);
     engine_respond(e, "// gcode base: X:%.6f Y:%.6f Z:%.6f E:%.6f", gs->base_position[0],
                    gs->base_position[1], gs->base_position[2], gs->base_position[3]);
+    /* No SET_GCODE_OFFSET yet: the homing offsets are zero. */
+    engine_respond(e, "// gcode homing: X:%.6f Y:%.6f Z:%.6f", 0.0, 0.0, 0.0);
     return 0;
 }
 
