@@ -59,8 +59,8 @@ static int add_heater(struct engine *e, struct engine_heater *eh, const char *na
         return -1;
     }
     int off = eh->invert ? 1 : 0;
-    uint64_t start = mcu_out_clock(e->mcu, engine_est_print_time(e) + QUERY_START +
-                                               QUERY_SLOT * eh->adc_oid);
+    uint64_t start =
+        mcu_out_clock(e->mcu, engine_est_print_time(e) + QUERY_START + QUERY_SLOT * eh->adc_oid);
     eh->present = true;
     return mcu_out_add_config(e->mcu, err, errlen, "config_analog_in oid=%d pin=%s", eh->adc_oid,
                               hc->sensor_pin.name) ||
@@ -108,13 +108,11 @@ static int add_fan(struct engine *e, char *err, size_t errlen)
 int engine_heaters_add(struct engine *e, char *err, size_t errlen)
 {
     const struct printer_config *pc = &e->pc;
-    if (pc->extruder.present &&
-        add_heater(e, &e->heaters[ENGINE_HEATER_EXTRUDER], "extruder", "T0",
-                   &pc->extruder.heater, err, errlen))
+    if (pc->extruder.present && add_heater(e, &e->heaters[ENGINE_HEATER_EXTRUDER], "extruder", "T0",
+                                           &pc->extruder.heater, err, errlen))
         return -1;
-    if (pc->heater_bed.present &&
-        add_heater(e, &e->heaters[ENGINE_HEATER_BED], "heater_bed", "B", &pc->heater_bed.heater,
-                   err, errlen))
+    if (pc->heater_bed.present && add_heater(e, &e->heaters[ENGINE_HEATER_BED], "heater_bed", "B",
+                                             &pc->heater_bed.heater, err, errlen))
         return -1;
     if (e->live && e->heaters[ENGINE_HEATER_EXTRUDER].present)
         toolhead_set_can_extrude(e->th, heater_can_extrude_cb,
@@ -139,8 +137,8 @@ static int queue_pwm(struct engine *e, int oid, bool invert, uint32_t cycle_tick
         on = cycle_ticks - on;
     uint64_t clock = mcu_out_clock(e->mcu, t);
     return mcu_out_send_text(e->mcu, e->misc_queue, 0, clock, err, errlen,
-                             "queue_digital_out oid=%d clock=%u on_ticks=%u", oid,
-                             (uint32_t)clock, on);
+                             "queue_digital_out oid=%d clock=%u on_ticks=%u", oid, (uint32_t)clock,
+                             on);
 }
 
 /* A heater fault on the host: the whole printer shuts down, the MCU too
@@ -182,9 +180,8 @@ void engine_heaters_message(struct engine *e, const struct msg_params *p)
             heater_fault(e, out.msg);
             return;
         }
-        if (out.send &&
-            queue_pwm(e, eh->pwm_oid, eh->invert, eh->cycle_ticks, out.pwm_time, out.pwm_value,
-                      err, sizeof(err)))
+        if (out.send && queue_pwm(e, eh->pwm_oid, eh->invert, eh->cycle_ticks, out.pwm_time,
+                                  out.pwm_value, err, sizeof(err)))
             heater_fault(e, err);
     }
 }

@@ -33,8 +33,7 @@ static int approach(struct engine *e, int axis, const double start[AXIS_COUNT],
                     double final[AXIS_COUNT], char *err, size_t errlen)
 {
     if (e->live)
-        return engine_homing_move_live(e, axis, start, target, speed, retried, final, err,
-                                       errlen);
+        return engine_homing_move_live(e, axis, start, target, speed, retried, final, err, errlen);
     unsigned homed = kinematics_homed_axes(toolhead_kinematics(e->th)) | AXIS_BIT(axis);
     if (engine_set_position(e, start, homed, err, errlen) || engine_motors_on(e, err, errlen) ||
         engine_homing_toolhead_move(e, axis, target, speed, err, errlen))

@@ -77,7 +77,8 @@ void engine_homing_message(struct engine *e, const struct msg_params *p, uint64_
 }
 
 /* A command that goes out at once, ahead of anything queued. */
-#define send_now(e, err, errlen, ...) mcu_out_send_text((e)->mcu, NULL, 0, 0, err, errlen, __VA_ARGS__)
+#define send_now(e, err, errlen, ...)                                                              \
+    mcu_out_send_text((e)->mcu, NULL, 0, 0, err, errlen, __VA_ARGS__)
 
 /* Distance along m at time t after its start. */
 static double move_distance_at(const struct move *m, double t)
@@ -216,10 +217,9 @@ int engine_homing_move_live(struct engine *e, int axis, const double start[AXIS_
     w->trsync_oid = es->trsync_oid;
     w->can_trigger = true;
     w->active = true;
-    if (send_now(e, err, errlen,
-                 "trsync_start oid=%d report_clock=%u report_ticks=%u expire_reason=%d",
-                 es->trsync_oid, (uint32_t)c0, (uint32_t)(TRSYNC_REPORT * freq),
-                 REASON_COMMS_TIMEOUT) ||
+    if (send_now(
+            e, err, errlen, "trsync_start oid=%d report_clock=%u report_ticks=%u expire_reason=%d",
+            es->trsync_oid, (uint32_t)c0, (uint32_t)(TRSYNC_REPORT * freq), REASON_COMMS_TIMEOUT) ||
         send_now(e, err, errlen, "trsync_set_timeout oid=%d clock=%u", es->trsync_oid,
                  (uint32_t)(c0 + (uint64_t)(TRSYNC_TIMEOUT * freq))))
         goto fail;
@@ -232,8 +232,8 @@ int engine_homing_move_live(struct engine *e, int axis, const double start[AXIS_
                  "endstop_home oid=%d clock=%u sample_ticks=%u sample_count=%d rest_ticks=%u "
                  "pin_value=%d trsync_oid=%d trigger_reason=%d",
                  es->oid, (uint32_t)c0, (uint32_t)ceil(ENDSTOP_SAMPLE_TIME * freq),
-                 ENDSTOP_SAMPLE_COUNT, (uint32_t)ceil(rest * freq), es->pin_value,
-                 es->trsync_oid, REASON_ENDSTOP_HIT))
+                 ENDSTOP_SAMPLE_COUNT, (uint32_t)ceil(rest * freq), es->pin_value, es->trsync_oid,
+                 REASON_ENDSTOP_HIT))
         goto fail;
     if (engine_homing_toolhead_move(e, axis, target, speed, err, errlen) ||
         engine_flush_moves(e, err, errlen))

@@ -199,8 +199,7 @@ struct engine *engine_open_live(const struct engine_live_opts *o, char *err, siz
             goto fail;
         const char *dev = o->device ? o->device : serial;
         if (!*dev) {
-            seterr(err, errlen, "%s: [mcu] has no serial port and none was given",
-                   o->config_path);
+            seterr(err, errlen, "%s: [mcu] has no serial port and none was given", o->config_path);
             goto fail;
         }
         t = link_transport_open(dev, baud, err, errlen);

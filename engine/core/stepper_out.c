@@ -54,10 +54,11 @@ static void sink(void *ctx, const struct step_cmd *c)
         /* The last step: req_clock is the first, interval after the one
          * before, and each interval grows by add. */
         uint64_t n = c->count;
-        int64_t span = (int64_t)(n - 1) * c->interval + (int64_t)c->add * (int64_t)(n * (n - 1) / 2);
+        int64_t span =
+            (int64_t)(n - 1) * c->interval + (int64_t)c->add * (int64_t)(n * (n - 1) / 2);
         uint64_t done = c->req_clock + (uint64_t)(span > 0 ? span : 0);
-        rc = mcu_out_send_move(so->mcu, so->cq, msg, len, c->min_clock, c->req_clock, done,
-                               so->err, sizeof(so->err));
+        rc = mcu_out_send_move(so->mcu, so->cq, msg, len, c->min_clock, c->req_clock, done, so->err,
+                               sizeof(so->err));
     } else {
         rc = mcu_out_send(so->mcu, so->cq, msg, len, c->min_clock, c->req_clock, so->err,
                           sizeof(so->err));

@@ -43,7 +43,7 @@ struct pins_seen {
     int stuck_closed[3]; /* a switch that reads triggered wherever the carriage is */
     int level[128];
     uint64_t rises[128];
-    int64_t pos[4];   /* net steps, + when the dir pin says positive */
+    int64_t pos[4]; /* net steps, + when the dir pin says positive */
     uint64_t edges[4];
     uint64_t last_cycle;
 };
@@ -174,8 +174,8 @@ static void check_moves(const char *backend)
     static const double end[4] = {120, 99.5, 10.25, 7.0};
     static const double start[4] = {100, 100, 10, 0};
     for (int i = 0; i < 4; i++) {
-        long long want = (long long)((end[i] - start[i]) * steps_per_mm[i] +
-                                     (end[i] >= start[i] ? 0.5 : -0.5));
+        long long want =
+            (long long)((end[i] - start[i]) * steps_per_mm[i] + (end[i] >= start[i] ? 0.5 : -0.5));
         if (l.pins.pos[i] != want)
             fail_msg("%s: stepper %d at %lld steps, want %lld (answers:\n%s)", backend, i,
                      (long long)l.pins.pos[i], want, l.ans.text);
@@ -253,8 +253,7 @@ static void test_homing_avr(void **state)
 }
 
 /* A switch that never opens, or never closes: Klipper's homing errors. */
-static void check_endstop_fault(const char *backend, int64_t carriage, int stuck,
-                                const char *want)
+static void check_endstop_fault(const char *backend, int64_t carriage, int stuck, const char *want)
 {
     struct live l;
     live_open(&l, backend);
@@ -336,12 +335,9 @@ static void test_heater_avr(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_moves_native),
-        cmocka_unit_test(test_moves_avr),
-        cmocka_unit_test(test_homing_native),
-        cmocka_unit_test(test_homing_avr),
-        cmocka_unit_test(test_endstop_faults),
-        cmocka_unit_test(test_heater_native),
+        cmocka_unit_test(test_moves_native),   cmocka_unit_test(test_moves_avr),
+        cmocka_unit_test(test_homing_native),  cmocka_unit_test(test_homing_avr),
+        cmocka_unit_test(test_endstop_faults), cmocka_unit_test(test_heater_native),
         cmocka_unit_test(test_heater_avr),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
