@@ -18,6 +18,9 @@ struct sim_mcu_ops {
      * available to the firmware now. sim_mcu.c paces the wire and calls
      * this at each byte's arrival cycle. */
     void (*uart_deliver)(struct sim_mcu *m, uint8_t byte);
+    /* Reset the chip (its reset pin): the firmware starts over, the
+     * cycle counter runs on. */
+    void (*reset)(struct sim_mcu *m);
 };
 
 struct sim_mcu {

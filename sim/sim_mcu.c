@@ -96,6 +96,12 @@ int sim_mcu_run_until(struct sim_mcu *m, uint64_t target)
     }
 }
 
+void sim_mcu_reset(struct sim_mcu *m)
+{
+    m->txq_head = m->txq_len = 0;
+    m->ops->reset(m);
+}
+
 void sim_mcu_uart_send(struct sim_mcu *m, const uint8_t *data, size_t len)
 {
     if (!len)

@@ -34,6 +34,12 @@ uint32_t sim_mcu_freq(const struct sim_mcu *m);
 /* Current cycle. */
 uint64_t sim_mcu_cycle(const struct sim_mcu *m);
 
+/* Pull the reset line, as a serial adapter's DTR does on an Arduino:
+ * the firmware restarts from scratch (every output back to its power-on
+ * state); the cycle counter, the simulation's time, runs on. Bytes still
+ * on the wire to the MCU are lost. */
+void sim_mcu_reset(struct sim_mcu *m);
+
 /* Advance the simulation until the cycle counter reaches target (it may
  * stop a few cycles beyond, never before). Returns 0, or -1 if the
  * simulated CPU crashed or stopped (sim_mcu_error() says why). */

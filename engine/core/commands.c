@@ -454,7 +454,8 @@ static int cmd_STATUS(struct engine *e, const struct gcode_command *cmd, char *e
 
 static int cmd_RESTART(struct engine *e, const struct gcode_command *cmd, char *err, size_t errlen)
 {
-    (void)cmd;
+    if (e->live)
+        return engine_restart_live(e, !strcasecmp(cmd->name, "FIRMWARE_RESTART"), err, errlen);
     return engine_reset_state(e, err, errlen);
 }
 

@@ -280,6 +280,10 @@ static int load_config(struct engine *e, const char *path, char *err, size_t err
  * dictionary, the toolhead, the steppers and the MCU's configuration. */
 static int engine_build(struct engine *e, const char *config_path, char *err, size_t errlen)
 {
+    if (!e->config_path && !(e->config_path = strdup(config_path))) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
     if (load_config(e, config_path, err, errlen))
         return -1;
     if (e->pc.warnings)
@@ -470,6 +474,8 @@ int engine_run_file(struct engine *e, const char *path, char *err, size_t errlen
     return rc;
 }
 
+static int free_printer(struct engine *e, char *err, size_t errlen);
+
 int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t errlen)
 {
     if (!e)
@@ -493,18 +499,57 @@ int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t
     if (stats)
         *stats = e->stats;
     char cerr[256];
-    if (mcu_out_close(e->mcu, cerr, sizeof(cerr)) && rc == 0) {
+    if (free_printer(e, cerr, sizeof(cerr)) && rc == 0) {
         seterr(err, errlen, "%s", cerr);
         rc = -1;
     }
+    engine_live_close(e);
+    free(e->config_path);
+    free(e);
+    return rc;
+}
+
+/* Everything built from the configuration; the link stays. */
+static int free_printer(struct engine *e, char *err, size_t errlen)
+{
+    int rc = mcu_out_close(e->mcu, err, errlen);
+    e->mcu = NULL;
     for (int i = 0; i < e->nsteppers; i++)
         stepper_out_free(e->steppers[i]);
     toolhead_free(e->th);
     stepgen_destroy(e->sg);
     engine_heaters_free(e);
-    engine_live_close(e);
     if (e->pc_loaded)
         printer_config_free(&e->pc);
-    free(e);
     return rc;
+}
+
+int engine_restart_live(struct engine *e, bool reset_mcu, char *err, size_t errlen)
+{
+    if (reset_mcu && link_reset_mcu(e->transport)) {
+        seterr(err, errlen, "FIRMWARE_RESTART: %s", e->transport->error);
+        return -1;
+    }
+    /* As Klipper restarts its host process: everything from the config
+     * again, over the same transport, from a fresh connection. */
+    struct engine keep = *e;
+    free_printer(e, NULL, 0);
+    link_mcu_close(e->link);
+    memset(e, 0, sizeof(*e));
+    e->respond = keep.respond;
+    e->respond_ctx = keep.respond_ctx;
+    e->max_error = keep.max_error;
+    e->config_path = keep.config_path;
+    e->transport = keep.transport;
+    e->own_transport = keep.own_transport;
+    e->stats = keep.stats;
+    e->extruder_stepper = -1;
+    e->sink.last_move_end = ENGINE_START_PRINT_TIME;
+    if (engine_open_live_link(e, e->transport, err, errlen) ||
+        engine_open_mcu_live(e, e->link, e->config_path, err, errlen)) {
+        e->shutdown = true;
+        snprintf(e->shutdown_reason, sizeof(e->shutdown_reason), "restart failed: %.100s", err);
+        return -1;
+    }
+    return 0;
 }

@@ -33,6 +33,7 @@ struct gcode_state {
 struct engine {
     struct printer_config pc;
     bool pc_loaded;
+    char *config_path;
     struct mcu_out *mcu;
     struct toolhead *th;
     struct stepgen *sg;
@@ -147,6 +148,10 @@ int engine_reset_state(struct engine *e, char *err, size_t errlen);
 int engine_flush_emitted(struct engine *e, char *err, size_t errlen);
 struct engine *engine_alloc(engine_respond_fn respond, void *respond_ctx, double max_error,
                             char *err, size_t errlen);
+/* RESTART (reset_mcu false) and FIRMWARE_RESTART of a live engine: the
+ * printer built again from its config over a new connection. On failure
+ * the engine stays shut down with the reason. */
+int engine_restart_live(struct engine *e, bool reset_mcu, char *err, size_t errlen);
 /* Build the printer on an open live link. */
 int engine_open_mcu_live(struct engine *e, struct link_mcu *link, const char *config_path,
                          char *err, size_t errlen);

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LINK_NS_PER_SEC 1000000000ull
 
@@ -26,6 +27,9 @@ struct link_transport_ops {
     int (*poll)(struct link_transport *t, uint64_t deadline_ns, link_rx_fn fn, void *ctx);
     uint64_t (*now)(struct link_transport *t);
     void (*close)(struct link_transport *t);
+    /* Reset the MCU (NULL: this link cannot): Arduino-style, by its
+     * reset line. 0, or -1 with t->error. */
+    int (*reset_mcu)(struct link_transport *t);
 };
 
 struct link_transport {
@@ -53,6 +57,15 @@ static inline void link_close(struct link_transport *t)
 {
     if (t)
         t->ops->close(t);
+}
+
+static inline int link_reset_mcu(struct link_transport *t)
+{
+    if (!t->ops->reset_mcu) {
+        snprintf(t->error, sizeof(t->error), "this link (%s) cannot reset its MCU", t->kind);
+        return -1;
+    }
+    return t->ops->reset_mcu(t);
 }
 
 /* Nanoseconds one 8N1 byte occupies at t's baud rate (0 if unknown). */

@@ -153,11 +153,34 @@ static void serial_close(struct link_transport *t)
     free(s);
 }
 
+/* Klipper's restart_method arduino: DTR low then high pulses the reset
+ * line through the board's capacitor. */
+static int serial_reset_mcu(struct link_transport *t)
+{
+    struct serial_transport *s = (struct serial_transport *)t;
+    if (!s->port) {
+        snprintf(t->error, sizeof(t->error), "a pty has no DTR line to reset the MCU with");
+        return -1;
+    }
+    if (sp_set_dtr(s->port, SP_DTR_OFF) != SP_OK) {
+        set_sp_error(t, "DTR off");
+        return -1;
+    }
+    struct timespec pulse = {0, 100000000};
+    nanosleep(&pulse, NULL);
+    if (sp_set_dtr(s->port, SP_DTR_ON) != SP_OK) {
+        set_sp_error(t, "DTR on");
+        return -1;
+    }
+    return 0;
+}
+
 static const struct link_transport_ops serial_ops = {
     .write = serial_write,
     .poll = serial_poll,
     .now = serial_now,
     .close = serial_close,
+    .reset_mcu = serial_reset_mcu,
 };
 
 static struct serial_transport *new_transport(uint32_t baud)

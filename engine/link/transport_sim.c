@@ -108,11 +108,19 @@ static void sim_close(struct link_transport *t)
     free(s);
 }
 
+static int sim_reset_mcu(struct link_transport *t)
+{
+    struct sim_transport *s = (struct sim_transport *)t;
+    sim_mcu_reset(s->m);
+    return 0;
+}
+
 static const struct link_transport_ops sim_ops = {
     .write = sim_write,
     .poll = sim_poll,
     .now = sim_now,
     .close = sim_close,
+    .reset_mcu = sim_reset_mcu,
 };
 
 struct link_transport *link_sim_wrap(struct sim_mcu *m, int own)

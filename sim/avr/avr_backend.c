@@ -284,6 +284,16 @@ static void lsavr_destroy(struct sim_mcu *m)
     m->backend = NULL;
 }
 
+static void lsavr_reset(struct sim_mcu *m)
+{
+    struct lsavr *b = m->backend;
+    avr_reset(b->avr);
+    allow_batches(b->avr);
+    b->asleep = 0;
+    lsavr_pins_after_reset(b);
+    lsavr_uart_after_reset(b);
+}
+
 static const struct sim_mcu_ops lsavr_ops = {
     .name = "avr",
     .destroy = lsavr_destroy,
@@ -292,6 +302,7 @@ static const struct sim_mcu_ops lsavr_ops = {
     .set_input = lsavr_set_input,
     .set_analog_mv = lsavr_set_analog_mv,
     .uart_deliver = lsavr_uart_deliver,
+    .reset = lsavr_reset,
 };
 
 const char *sim_avr_default_elf(void)

@@ -54,6 +54,12 @@ static void native_deliver(struct sim_mcu *m, uint8_t byte)
     native_mcu_uart_rx(byte);
 }
 
+static void native_reset(struct sim_mcu *m)
+{
+    (void)m;
+    native_mcu_reset();
+}
+
 static const struct sim_mcu_ops native_ops = {
     .name = "native",
     .destroy = native_destroy,
@@ -62,6 +68,7 @@ static const struct sim_mcu_ops native_ops = {
     .set_input = native_set_input,
     .set_analog_mv = native_set_analog,
     .uart_deliver = native_deliver,
+    .reset = native_reset,
 };
 
 int sim_native_open(struct sim_mcu *m, char *err, size_t errlen)

@@ -332,13 +332,49 @@ static void test_heater_avr(void **state)
     check_heater("avr");
 }
 
+/* M112 stops everything at once; FIRMWARE_RESTART resets the MCU and
+ * builds the printer again, which then homes and moves as before. */
+static void check_restart(const char *backend)
+{
+    struct live l;
+    live_open(&l, backend);
+    run(&l, "G28 X Y");
+    run(&l, "G1 X50 Y50 F6000");
+    run(&l, "M400");
+    run(&l, "M112");
+    assert_non_null(strstr(l.ans.text, "Shutdown due to M112 command"));
+    char err[256];
+    const char *line = "G1 X60";
+    assert_int_equal(engine_run_line(l.e, line, strlen(line), err, sizeof(err)), 1);
+    assert_non_null(engine_shutdown_reason(l.e));
+    run(&l, "FIRMWARE_RESTART");
+    assert_null(engine_shutdown_reason(l.e));
+    /* A fresh start: nothing is homed. */
+    line = "G1 X60";
+    assert_int_equal(engine_run_line(l.e, line, strlen(line), err, sizeof(err)), 1);
+    run(&l, "G28 X Y");
+    run(&l, "G1 X30 Y40 F6000");
+    run(&l, "M400");
+    assert_int_equal(l.pins.carriage[0], 30 * 80);
+    assert_int_equal(l.pins.carriage[1], 40 * 80);
+    assert_null(engine_shutdown_reason(l.e));
+    assert_int_equal(engine_close(l.e, NULL, err, sizeof(err)), 0);
+}
+
+static void test_restart(void **state)
+{
+    (void)state;
+    check_restart("native");
+    check_restart("avr");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_moves_native),   cmocka_unit_test(test_moves_avr),
         cmocka_unit_test(test_homing_native),  cmocka_unit_test(test_homing_avr),
         cmocka_unit_test(test_endstop_faults), cmocka_unit_test(test_heater_native),
-        cmocka_unit_test(test_heater_avr),
+        cmocka_unit_test(test_heater_avr),     cmocka_unit_test(test_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,3 +120,15 @@ void native_gpio_reset(void)
         analog_mv[i] = 0;
     }
 }
+
+void native_gpio_chip_reset(void)
+{
+    /* What the board drives into the pins (switches, thermistors) stays;
+     * the chip lets go of its outputs, and whoever watches sees it. */
+    for (unsigned i = 0; i < NUM_PINS; i++) {
+        int before = shown(i);
+        out_level[i] = is_output[i] = pull_up[i] = 0;
+        if (shown(i) != before && native.hooks.pin)
+            native.hooks.pin(native.hooks.ctx, native.now, i, shown(i));
+    }
+}

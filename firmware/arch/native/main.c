@@ -158,6 +158,16 @@ int native_mcu_open(const struct native_mcu_hooks *hooks)
     return 0;
 }
 
+void native_mcu_reset(void)
+{
+    struct native_state fresh = {.hooks = native.hooks, .now = native.now};
+    native = fresh;
+    native_gpio_chip_reset();
+    native_serial_reset();
+    guarded(boot);
+    native.tasks_due = 1;
+}
+
 void native_mcu_close(void)
 {
     in_use = 0;

@@ -14,6 +14,8 @@ struct native_state {
 extern struct native_state native;
 
 void native_gpio_reset(void);
+/* The reset line: the chip's own pin state only. */
+void native_gpio_chip_reset(void);
 void native_serial_reset(void);
 /* Cycle the byte on the transmit line finishes, or UINT64_MAX. */
 uint64_t native_serial_next_event(void);

@@ -15,6 +15,8 @@ struct native_mcu_hooks {
  * user holds the native MCU. */
 int native_mcu_open(const struct native_mcu_hooks *hooks);
 void native_mcu_close(void);
+/* The reset line: every module starts over; the clock runs on. */
+void native_mcu_reset(void);
 uint64_t native_mcu_cycle(void);
 /* Run timers, the UART and the main loop until the clock reaches target. */
 void native_mcu_run_until(uint64_t target);
