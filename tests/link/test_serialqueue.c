@@ -137,7 +137,8 @@ static void wire_close(struct link_transport *t)
     (void)t;
 }
 
-static const struct link_transport_ops wire_ops = {wire_write, wire_poll, wire_now, wire_close};
+static const struct link_transport_ops wire_ops = {
+    .write = wire_write, .poll = wire_poll, .now = wire_now, .close = wire_close};
 
 struct harness {
     struct fake_wire w;
