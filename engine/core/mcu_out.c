@@ -156,36 +156,37 @@ static int push_text(char ***list, size_t *n, size_t *cap, const char *text, cha
     return 0;
 }
 
-int mcu_out_add_config(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
+/* A command for one of the lists sent at finalize. */
+static int add_command(struct mcu_out *m, char ***list, size_t *n, size_t *cap, const char *what,
+                       char *err, size_t errlen, const char *fmt, va_list ap)
 {
     char text[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = format_command(text, sizeof(text), err, errlen, fmt, ap);
-    va_end(ap);
-    if (rc)
+    if (format_command(text, sizeof(text), err, errlen, fmt, ap))
         return -1;
     if (m->finalized) {
-        seterr(err, errlen, "config command after finalize: %s", text);
+        seterr(err, errlen, "%s command after finalize: %s", what, text);
         return -1;
     }
-    return push_text(&m->config, &m->nconfig, &m->config_cap, text, err, errlen);
+    return push_text(list, n, cap, text, err, errlen);
+}
+
+int mcu_out_add_config(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc =
+        add_command(m, &m->config, &m->nconfig, &m->config_cap, "config", err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int mcu_out_add_init(struct mcu_out *m, char *err, size_t errlen, const char *fmt, ...)
 {
-    char text[256];
     va_list ap;
     va_start(ap, fmt);
-    int rc = format_command(text, sizeof(text), err, errlen, fmt, ap);
+    int rc = add_command(m, &m->init, &m->ninit, &m->init_cap, "init", err, errlen, fmt, ap);
     va_end(ap);
-    if (rc)
-        return -1;
-    if (m->finalized) {
-        seterr(err, errlen, "init command after finalize: %s", text);
-        return -1;
-    }
-    return push_text(&m->init, &m->ninit, &m->init_cap, text, err, errlen);
+    return rc;
 }
 
 static void compute_crc(struct mcu_out *m, const char *first)
