@@ -124,7 +124,9 @@ static int safe_z_home(struct engine *e, unsigned axes, char *err, size_t errlen
         if (!(homed & AXIS_BIT(AXIS_Z))) {
             /* Unknown height: take it as 0 for the hop, as Klipper does. */
             pos[AXIS_Z] = 0.0;
-            if (engine_set_position(e, pos, homed | AXIS_BIT(AXIS_Z), err, errlen))
+            /* The drivers must be on before the hop's first step. */
+            if (engine_set_position(e, pos, homed | AXIS_BIT(AXIS_Z), err, errlen) ||
+                engine_motors_on(e, err, errlen))
                 return -1;
             pos[AXIS_Z] = sz->z_hop;
             if (engine_homing_toolhead_move(e, AXIS_Z, pos, sz->z_hop_speed, err, errlen))
