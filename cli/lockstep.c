@@ -14,6 +14,7 @@ static const struct subcommand {
     {"bench", cmd_bench, "benchmarks that print figures (step-rate)"},
     {"batch", cmd_batch, "turn G-code into the exact MCU command stream, with no MCU (batch mode)"},
     {"dump", cmd_dump, "print a file of message blocks (batch output) as commands"},
+    {"run", cmd_run, "print G-code on the digital twin: simulated MCU, steppers, heaters"},
 };
 
 static void usage(FILE *f)
