@@ -406,7 +406,6 @@ struct twin *twin_open(const struct twin_opts *o, char *err, size_t errlen)
         return NULL;
     }
     snprintf(tw->backend, sizeof(tw->backend), "%s", sim_mcu_backend(tw->mcu));
-    twin_avr_relax_level_interrupts(tw->mcu);
     tw->tick_cycles = twin_cycles(tw, TWIN_TICK_S);
     tw->next_tick = tw->tick_cycles;
     tw->run_gap_cycles = twin_cycles(tw, TWIN_RUN_GAP_S);

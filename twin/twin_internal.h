@@ -160,9 +160,6 @@ int twin_faults_due(struct twin *tw, uint64_t now);   /* timed ones */
 int twin_faults_check(struct twin *tw, uint64_t now); /* conditions */
 uint64_t twin_faults_next_time(const struct twin *tw);
 
-/* twin_avr.c */
-void twin_avr_relax_level_interrupts(struct sim_mcu *m);
-
 /* twin_record.c */
 int twin_record_open(struct twin_record *r, const char *path, char *err, size_t errlen);
 void twin_record_close(struct twin_record *r);

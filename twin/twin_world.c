@@ -243,7 +243,6 @@ static int tp_reset_mcu(struct link_transport *t)
     uint64_t now = sim_mcu_cycle(tw->mcu);
     twin_record(tw, now, "reset mcu");
     sim_mcu_reset(tw->mcu);
-    twin_avr_relax_level_interrupts(tw->mcu);
     tw->rxlen = 0;
     return 0;
 }

@@ -11,6 +11,7 @@
  * one_instruction_after_sei() and charge_interrupt_entry(). */
 #include "avr_internal.h"
 
+#include <avr_extint.h>
 #include <sim_core.h>
 
 #include <stdarg.h>
@@ -96,6 +97,14 @@ static inline uint64_t next_timer_due(avr_t *avr, uint64_t dflt)
 static void allow_batches(avr_t *avr)
 {
     avr->run_cycle_limit = ~(avr_cycle_count_t)0 >> 1;
+    /* While a pin with an external interrupt (INT0..7) is held low,
+     * simavr's strict level trigger polls it every cycle through a cycle
+     * timer, enabled or not. RAMPS endstops (normally closed to GND) hold
+     * PE5 and PD3 low all the time: about 140 times slower. Neither this
+     * firmware nor Klipper enables INTn (they sample endstops from
+     * timers), so one interrupt per falling edge changes nothing they see. */
+    for (uint8_t i = 0; i < 8; i++)
+        avr_extint_set_strict_lvl_trig(avr, i, 0);
 }
 
 static inline void process_due_timers(avr_t *avr)
