@@ -98,7 +98,7 @@ struct engine {
     } endstops[3];
     struct engine_homing_wait {
         bool active, can_trigger;
-        int trsync_oid, reason;
+        int trsync_oid;
         uint32_t clock32;
         unsigned reports;
     } homing_wait;

@@ -65,14 +65,13 @@ void engine_homing_message(struct engine *e, const struct msg_params *p, uint64_
 {
     (void)t_ns;
     struct engine_homing_wait *w = &e->homing_wait;
-    int64_t oid, can_trigger, reason, clock;
+    int64_t oid, can_trigger, clock;
     if (!w->active || strcmp(p->fmt->name, "trsync_state") || msg_get_int(p, "oid", &oid) ||
         oid != w->trsync_oid || msg_get_int(p, "can_trigger", &can_trigger) ||
-        msg_get_int(p, "trigger_reason", &reason) || msg_get_int(p, "clock", &clock))
+        msg_get_int(p, "clock", &clock))
         return;
     w->reports++;
     w->can_trigger = can_trigger != 0;
-    w->reason = (int)reason;
     w->clock32 = (uint32_t)clock;
 }
 

@@ -188,10 +188,12 @@ static int read_mcu_section(const char *config_path, char *serial, size_t cap, u
 
 struct engine *engine_open_live(const struct engine_live_opts *o, char *err, size_t errlen)
 {
-    struct engine *e = engine_alloc(o->respond, o->respond_ctx, o->max_error, err, errlen);
-    if (!e)
-        return NULL;
     struct link_transport *t = o->transport;
+    struct engine *e = engine_alloc(o->respond, o->respond_ctx, o->max_error, err, errlen);
+    if (!e) {
+        link_close(t); /* handed over: ours to close whatever happens */
+        return NULL;
+    }
     if (!t) {
         char serial[256];
         uint32_t baud;
