@@ -52,6 +52,8 @@ static void move_sink(void *ctx, const struct move *m)
     struct engine_sink *ss = &e->sink;
     if (ss->failed)
         return;
+    if (ss->observer)
+        ss->observer(ss->observer_ctx, m);
     if (stepgen_add_move(e->sg, m, ss->err, sizeof(ss->err))) {
         ss->failed = 1;
         return;
@@ -63,6 +65,12 @@ static void move_sink(void *ctx, const struct move *m)
     if (++ss->moves % ENGINE_LINK_FLUSH_MOVES == 0 && m->print_time > 1.0 &&
         flush_until(e, m->print_time - 1.0, ss->err, sizeof(ss->err)))
         ss->failed = 1;
+}
+
+void engine_set_move_observer(struct engine *e, engine_move_fn fn, void *ctx)
+{
+    e->sink.observer = fn;
+    e->sink.observer_ctx = ctx;
 }
 
 static int sink_check(struct engine *e, char *err, size_t errlen)

@@ -68,6 +68,13 @@ int engine_run_line(struct engine *e, const char *text, size_t len, char *err, s
  * the last move to run). -1 on a read or engine failure. */
 int engine_run_file(struct engine *e, const char *path, char *err, size_t errlen);
 
+/* See every move as the lookahead planner finalises it, in print-time
+ * order, before its steps are generated (for viewers and records). The
+ * move is valid during the call only. NULL turns it off. */
+struct move;
+typedef void (*engine_move_fn)(void *ctx, const struct move *m);
+void engine_set_move_observer(struct engine *e, engine_move_fn fn, void *ctx);
+
 /* Finish every move, flush the output and free the engine. */
 int engine_close(struct engine *e, struct engine_stats *stats, char *err, size_t errlen);
 

@@ -87,6 +87,8 @@ struct engine {
         unsigned moves;
         double last_move_end;
         struct move last_move; /* the last one handed on (a homing move) */
+        engine_move_fn observer;
+        void *observer_ctx;
     } sink;
 
     /* Live homing (homing_live.c): one endstop and trsync per rail, and
