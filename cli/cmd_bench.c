@@ -261,7 +261,8 @@ int cmd_bench(int argc, char **argv)
         fprintf(argc < 2 ? stderr : stdout,
                 "usage: lockstep bench NAME [OPTIONS]\n\nBenchmarks:\n"
                 "  step-rate  Klipper's MCU step-rate benchmark on the simulated MCU\n"
-                "  host       batch mode over a sliced print: steps/s, messages, memory\n\n"
+                "  host       batch mode over a sliced print: steps/s, messages, memory\n"
+                "  twin       a sliced print on the digital twin: speed against real time\n\n"
                 "Run 'lockstep bench NAME --help' for its options.\n");
         return argc < 2 ? 2 : 0;
     }
@@ -269,6 +270,8 @@ int cmd_bench(int argc, char **argv)
         return bench_step_rate(argc - 1, argv + 1);
     if (!strcmp(argv[1], "host"))
         return bench_host(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "twin"))
+        return bench_twin(argc - 1, argv + 1);
     fprintf(stderr, "bench: unknown benchmark '%s'\n", argv[1]);
     return 2;
 }

@@ -13,31 +13,6 @@
 
 #define MAX_FAULTS TWIN_MAX_FAULTS
 
-/* The part run when no G-code file is given: two layers of a 20 mm
- * square in the middle of the bed. */
-static const char builtin_part[] = "; lockstep run's built-in part: two layers of a 20 mm square\n"
-                                   "M140 S60\n"
-                                   "M104 S200\n"
-                                   "G28\n"
-                                   "M109 S200\n"
-                                   "M83\n"
-                                   "G1 Z0.3 F600\n"
-                                   "G1 X90 Y90 F6000\n"
-                                   "G1 X110 Y90 E1.0 F1800\n"
-                                   "G1 X110 Y110 E1.0\n"
-                                   "G1 X90 Y110 E1.0\n"
-                                   "G1 X90 Y90 E1.0\n"
-                                   "G1 Z0.6 F600\n"
-                                   "G1 X110 Y90 E1.0 F1800\n"
-                                   "G1 X110 Y110 E1.0\n"
-                                   "G1 X90 Y110 E1.0\n"
-                                   "G1 X90 Y90 E1.0\n"
-                                   "G1 E-1 F2400\n"
-                                   "G1 Z10 F600\n"
-                                   "M104 S0\n"
-                                   "M140 S0\n"
-                                   "M400\n";
-
 struct run_ui {
     int quiet;
     int bar; /* stderr is a terminal: draw the progress bar */
@@ -105,8 +80,9 @@ static void usage(FILE *f)
             "The engine's answers (\"// ...\", \"!! ...\") go to standard output, then a\n"
             "summary: simulated time, per stepper the steps commanded, followed and\n"
             "slipped, carriage positions, peak temperatures, the shutdown reason.\n\n"
-            "Defaults: PRINTER.CFG %s/printer-ramps.cfg; FILE a built-in part (two layers\n"
-            "of a 20 mm square). A single argument ending in .gcode is the G-code file.\n\n"
+            "Defaults: PRINTER.CFG %s/printer-ramps.cfg; FILE coaster.gcode there (a small\n"
+            "round part, sliced for that printer: heat-up, 10 layers, about 400 s). A single\n"
+            "argument ending in .gcode is the G-code file.\n\n"
             "  --backend B    avr (simavr running the atmega2560 firmware, default) or\n"
             "                 native (the firmware built for this machine)\n"
             "  --fault SPEC   make something go wrong (repeatable), e.g. slip:x:2@t=12,\n"
@@ -228,7 +204,8 @@ int cmd_run(int argc, char **argv)
         }
     }
     const char *cfg = LOCKSTEP_EXAMPLES "/printer-ramps.cfg";
-    const char *gcode = NULL;
+    /* A small real part, sliced for the example printer. */
+    const char *gcode = LOCKSTEP_EXAMPLES "/coaster.gcode";
     if (npos == 1 && (ends_with(positional[0], ".gcode") || ends_with(positional[0], ".gco") ||
                       ends_with(positional[0], ".g"))) {
         gcode = positional[0];
@@ -248,15 +225,13 @@ int cmd_run(int argc, char **argv)
     o.progress_ctx = &ui;
     ui.wall_start = wall_now();
 
-    if (gcode) {
-        /* Before the twin starts: a mistyped name should not wait for it. */
-        FILE *f = fopen(gcode, "r");
-        if (!f) {
-            fprintf(stderr, "run: cannot read '%s': %s\n", gcode, strerror(errno));
-            return 3;
-        }
-        fclose(f);
+    /* Before the twin starts: a mistyped name should not wait for it. */
+    FILE *f = fopen(gcode, "r");
+    if (!f) {
+        fprintf(stderr, "run: cannot read '%s': %s\n", gcode, strerror(errno));
+        return 3;
     }
+    fclose(f);
     struct twin_run_result *res = malloc(sizeof(*res));
     if (!res) {
         fprintf(stderr, "run: out of memory\n");
@@ -269,8 +244,7 @@ int cmd_run(int argc, char **argv)
         free(res);
         return 3;
     }
-    int rc = gcode ? twin_run_file(r, gcode, err, sizeof(err))
-                   : twin_run_text(r, builtin_part, err, sizeof(err));
+    int rc = twin_run_file(r, gcode, err, sizeof(err));
     char ferr[512];
     int frc = twin_run_finish(r, res, ferr, sizeof(ferr));
     clear_bar(&ui);
@@ -279,7 +253,7 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "run: %s\n", err);
     if (frc && !rc)
         fprintf(stderr, "run: %s\n", ferr);
-    print_summary(cfg, gcode ? gcode : "(built-in part)", res, wall, (int)res->stats.errors);
+    print_summary(cfg, gcode, res, wall, (int)res->stats.errors);
     int status = rc || frc ? 3 : res->shutdown || res->stats.errors ? 1 : 0;
     free(res);
     return status;

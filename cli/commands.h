@@ -12,5 +12,7 @@ int cmd_batch(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 /* lockstep bench host (cmd_bench_host.c) */
 int bench_host(int argc, char **argv);
+/* lockstep bench twin (cmd_bench_twin.c) */
+int bench_twin(int argc, char **argv);
 
 #endif

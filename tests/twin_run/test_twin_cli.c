@@ -128,19 +128,30 @@ static void test_refused_and_shutdown(void **state)
     free(o);
 }
 
-/* No arguments: the example printer prints the built-in part. */
-static void test_builtin_part(void **state)
+/* No arguments: the example printer prints the example part. */
+static void test_example_part(void **state)
 {
     (void)state;
     struct output *o = malloc(sizeof(*o));
     assert_non_null(o);
     run(o, "run -q --backend native");
-    expect(o, 0, "(built-in part) on ", NULL);
+    expect(o, 0, "coaster.gcode on ", NULL);
     assert_non_null(strstr(o->out, "printer-ramps.cfg"));
     /* Heated to 200 C before printing. */
     const char *p = strstr(o->out, "extruder   peak ");
     assert_non_null(p);
     assert_true(atof(p + strlen("extruder   peak ")) > 199);
+    assert_non_null(strstr(o->out, "no errors"));
+    /* Every layer printed: Z ended 10 mm above the last (2 mm) layer. */
+    p = strstr(o->out, "\nstepper_z ");
+    assert_non_null(p);
+    double commanded_mm, simulated_mm;
+    unsigned long long cmd, fol, slips;
+    assert_int_equal(
+        sscanf(p + 11, "%llu %llu %llu %lf %lf", &cmd, &fol, &slips, &commanded_mm, &simulated_mm),
+        5);
+    assert_true(cmd == fol && slips == 0);
+    assert_float_equal(simulated_mm, 12.0, 1e-3);
     free(o);
 }
 
@@ -150,7 +161,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_run_and_trace),
         cmocka_unit_test(test_refused_and_shutdown),
-        cmocka_unit_test(test_builtin_part),
+        cmocka_unit_test(test_example_part),
     };
     return fx_run_selected(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }
