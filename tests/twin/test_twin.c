@@ -1001,6 +1001,45 @@ static void test_endstop_homing(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* The clock stays true while steps keep the MCU busy                  */
+
+/* A stepper stepping as fast as the AVR's fast path allows keeps the
+ * timer interrupt running for 0.6 s without a break, far longer
+ * than Timer1's 4.1 ms overflow period. The clock the MCU reports must
+ * not lose those overflows: get_clock afterwards still reads the cycle it
+ * was read at (a lost overflow is 65536 ticks off). */
+static void test_clock_through_saturation(void **state)
+{
+    (void)state;
+    struct twin *t = twin_open(twin_backend);
+    twin_send(t, "allocate_oids count=1");
+    twin_send(t,
+              "config_stepper oid=0 step_pin=PF0 dir_pin=PF1 invert_step=0 "
+              "step_pulse_ticks=%d",
+              STEP_PULSE_TICKS);
+    twin_send(t, "finalize_config crc=0");
+    uint32_t start = twin_get_clock(t) + t->freq / 100;
+    twin_send(t, "reset_step_clock oid=0 clock=%" PRIu32, start);
+    twin_send(t, "set_next_step_dir oid=0 dir=1");
+    for (int i = 0; i < 2; i++)
+        twin_send(t, "queue_step oid=0 interval=160 count=60000 add=0");
+    twin_run_to_cycle(t, twin_clock_to_cycle(t, start) + 2ull * 60000 * 160 + t->freq / 100);
+    no_shutdown(t);
+    struct msg_params p;
+    twin_query(t, "stepper_position", &p, "stepper_get_position oid=0");
+    assert_int_equal(twin_param(&p, "pos"), 2 * 60000);
+    uint64_t before = sim_mcu_cycle(t->m);
+    uint32_t clock = twin_get_clock(t);
+    uint64_t after = sim_mcu_cycle(t->m);
+    uint32_t lo = twin_cycle_to_clock(t, before), hi = twin_cycle_to_clock(t, after);
+    if ((int32_t)(clock - lo) < 0 || (int32_t)(hi - clock) < 0)
+        fail_msg("%s: get_clock said %" PRIu32 ", read between %" PRIu32 " and %" PRIu32
+                 " (%.3f ms off)",
+                 twin_backend, clock, lo, hi, (int32_t)(clock - lo) * 1000.0 / t->freq);
+    twin_close(t);
+}
+
+/* ------------------------------------------------------------------ */
 /* 7. Determinism: the same scenario twice, the same records           */
 
 static void test_determinism(void **state)
@@ -1089,6 +1128,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_endstop_homing, twin_teardown),
         cmocka_unit_test_teardown(test_determinism, twin_teardown),
         cmocka_unit_test_teardown(test_pin_watch_changes_only, twin_teardown),
+        cmocka_unit_test_teardown(test_clock_through_saturation, twin_teardown),
     };
     const struct CMUnitTest cross_tests[] = {
         cmocka_unit_test_teardown(test_cross_backend, twin_teardown),

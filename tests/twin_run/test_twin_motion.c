@@ -370,6 +370,28 @@ static void test_weak_motor_slips(void **state)
     fx_finish(&f, NULL);
 }
 
+/* A 1000 mm/s move keeps the AVR's timer interrupt busy for 90 ms, far
+ * longer than Timer1's 4.1 ms overflow period; its clock must not lose
+ * the overflows, or homing afterwards puts the toolhead millimetres from
+ * the carriage (the trigger clock would read early). */
+static void test_home_after_saturating_move(void **state)
+{
+    (void)state;
+    struct fx f;
+    struct fx_opts o;
+    fx_opts_init(&o);
+    o.cfg = TEST_DATA "/ramps-fast.cfg";
+    o.backend = "avr";
+    o.endstop_spread = 0;
+    fx_open(&f, &o);
+    fx_ok(&f, "G28 X");
+    fx_ok(&f, "G1 X100 F3000");
+    fx_ok(&f, "G1 X190 F60000");
+    fx_ok(&f, "G28 X");
+    check_axes(&f, 1, "homed after a 1000 mm/s move");
+    fx_finish(&f, NULL);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +408,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_forced_slip),
         cmocka_unit_test(test_overfast_move_slips),
         cmocka_unit_test(test_weak_motor_slips),
+        cmocka_unit_test(test_home_after_saturating_move),
     };
     return fx_run_selected(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 }

@@ -14,7 +14,10 @@ DECL_CONSTANT("CLOCK_FREQ", CONFIG_CLOCK_FREQ);
  * interrupt, so the counter cannot pass it while we write it. */
 #define TIMER_KICK_TICKS 40
 
-static volatile uint16_t timer_high;
+/* The clock's high half. timer_isr.S counts overflows here too: while
+ * steps keep it in the compare interrupt, the overflow interrupt cannot
+ * run, and a second overflow before it does would be lost. */
+volatile uint16_t timer_high;
 
 ISR(TIMER1_OVF_vect)
 {

@@ -137,7 +137,9 @@ dispatch:
 
         ; Wait for the earliest timer if it is due soon, else arm the
         ; compare for it and leave.
-wait:   lds r24, _SFR_MEM_ADDR(UCSR0A)
+wait:   sbic _SFR_IO_ADDR(TIFR1), TOV1
+        rjmp overflow
+        lds r24, _SFR_MEM_ADDR(UCSR0A)
         sbrc r24, RXC0
         rjmp rx_byte
         lds r24, _SFR_MEM_ADDR(TCNT1L)
@@ -237,6 +239,18 @@ past_sentinel:
         call sched_insert_after
         rjmp head_wake
 
+
+        ; Timer1 overflowed while we are in here: count it (timer.c's
+        ; timer_high) and clear the flag, as the overflow interrupt would.
+overflow:
+        ldi r24, 1 << TOV1
+        out _SFR_IO_ADDR(TIFR1), r24
+        lds r24, timer_high
+        lds r25, timer_high + 1
+        adiw r24, 1
+        sts timer_high + 1, r25
+        sts timer_high, r24
+        rjmp wait
 
 rx_byte:
         lds r24, _SFR_MEM_ADDR(UDR0)
