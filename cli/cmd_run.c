@@ -135,6 +135,20 @@ static void print_summary(const char *cfg, const char *gcode, const struct twin_
         else
             printf("fault %s: did not happen\n", r->faults[i].spec);
     }
+    const struct twin_schedule_stats *sc = &r->schedule;
+    if (sc->checked) {
+        double us = 1e6 / r->freq;
+        printf("step times: %llu steps against their scheduled clocks: %lld..%lld ticks late "
+               "(%.2f..%.2f us; the most: %s at %.3f s)\n",
+               (unsigned long long)sc->checked, (long long)sc->min_late, (long long)sc->max_late,
+               sc->min_late * us, sc->max_late * us, sc->worst, sc->worst_time);
+    } else if (!sc->watching) {
+        printf("step times: not checked (%s)\n",
+               sc->why_not[0] ? sc->why_not : "no dictionary for this firmware");
+    }
+    if (sc->unexpected)
+        printf("step times: %llu steps that no command scheduled\n",
+               (unsigned long long)sc->unexpected);
     if (r->model_errors)
         printf("models refused %llu inputs (see the trace)\n", (unsigned long long)r->model_errors);
     if (res->shutdown)

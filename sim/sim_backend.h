@@ -21,6 +21,7 @@ struct sim_mcu_ops {
     /* Reset the chip (its reset pin): the firmware starts over, the
      * cycle counter runs on. */
     void (*reset)(struct sim_mcu *m);
+    uint64_t (*clock_origin)(const struct sim_mcu *m);
 };
 
 struct sim_mcu {

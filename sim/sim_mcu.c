@@ -96,6 +96,11 @@ int sim_mcu_run_until(struct sim_mcu *m, uint64_t target)
     }
 }
 
+uint64_t sim_mcu_clock_origin(const struct sim_mcu *m)
+{
+    return m->ops->clock_origin(m);
+}
+
 void sim_mcu_reset(struct sim_mcu *m)
 {
     m->txq_head = m->txq_len = 0;

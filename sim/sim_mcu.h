@@ -34,6 +34,10 @@ uint32_t sim_mcu_freq(const struct sim_mcu *m);
 /* Current cycle. */
 uint64_t sim_mcu_cycle(const struct sim_mcu *m);
 
+/* The cycle at which the MCU's own clock (the clock its commands and
+ * reports use) read 0: at cycle c it reads (uint32_t)(c - origin). A
+ * reset may move it. */
+uint64_t sim_mcu_clock_origin(const struct sim_mcu *m);
 /* Pull the reset line, as a serial adapter's DTR does on an Arduino:
  * the firmware restarts from scratch (every output back to its power-on
  * state); the cycle counter, the simulation's time, runs on. Bytes still

@@ -406,6 +406,19 @@ struct twin *twin_open(const struct twin_opts *o, char *err, size_t errlen)
         return NULL;
     }
     snprintf(tw->backend, sizeof(tw->backend), "%s", sim_mcu_backend(tw->mcu));
+    /* The schedule watch needs the firmware's dictionary: the build's own
+     * for the firmware it built; another ELF goes unwatched. */
+    unsigned step_pins[TWIN_MAX_STEPPERS];
+    for (size_t i = 0; i < tw->nsteppers; i++)
+        step_pins[i] = tw->steppers[i].step_pin;
+    const char *dict = !strcmp(backend, "avr")      ? LOCKSTEP_AVR_DICT
+                       : !strcmp(backend, "native") ? LOCKSTEP_NATIVE_DICT
+                                                    : NULL;
+    if (twin_schedule_init(&tw->sched, dict, step_pins, tw->nsteppers, err, errlen)) {
+        twin_close(tw);
+        return NULL;
+    }
+
     tw->tick_cycles = twin_cycles(tw, TWIN_TICK_S);
     tw->next_tick = tw->tick_cycles;
     tw->run_gap_cycles = twin_cycles(tw, TWIN_RUN_GAP_S);
@@ -451,6 +464,7 @@ void twin_close(struct twin *tw)
     if (tw->nsteppers < TWIN_MAX_STEPPERS)
         stepper_model_destroy(tw->steppers[tw->nsteppers].motor);
     twin_record_close(&tw->rec);
+    twin_schedule_free(&tw->sched);
     free(tw->rx);
     free(tw->rx_cycle);
     printer_config_free(&tw->pc);
@@ -575,6 +589,7 @@ void twin_report(struct twin *tw, struct twin_report *r)
     memset(r, 0, sizeof(*r));
     uint64_t now = sim_mcu_cycle(tw->mcu);
     r->time = twin_seconds(tw, now);
+    r->freq = tw->freq;
     snprintf(r->backend, sizeof(r->backend), "%s", tw->backend);
     r->nsteppers = tw->nsteppers;
     for (size_t i = 0; i < tw->nsteppers; i++) {
@@ -607,6 +622,14 @@ void twin_report(struct twin *tw, struct twin_report *r)
         hr->peak_sensor = h->peak_sensor;
         hr->duty = h->pwm.duty;
         hr->faults = heater_model_faults(&h->model);
+    }
+    r->schedule = tw->sched.stats;
+    if (r->schedule.checked) {
+        snprintf(r->schedule.worst, sizeof(r->schedule.worst), "%s",
+                 tw->steppers[tw->sched.worst_stepper].name);
+        r->schedule.worst_time = twin_seconds(tw, tw->sched.worst_cycle);
+    } else {
+        r->schedule.min_late = r->schedule.max_late = 0;
     }
     r->has_fan = tw->has_fan;
     r->fan_duty = tw->fan.duty;

@@ -112,8 +112,22 @@ struct twin_fault_report {
     double time; /* s, when it acted */
 };
 
+/* Step edges against the clocks the host scheduled them for (read from
+ * queue_step and its kin on the wire). */
+struct twin_schedule_stats {
+    bool watching;       /* false for a firmware whose dictionary the twin lacks */
+    char why_not[200];   /* why it stopped watching, if it did */
+    uint64_t checked;    /* edges matched with a scheduled step */
+    uint64_t unexpected; /* edges with no step scheduled: a bug somewhere */
+    int64_t min_late;    /* MCU ticks after the scheduled clock, over all checked */
+    int64_t max_late;
+    char worst[TWIN_NAME_MAX]; /* the stepper of max_late */
+    double worst_time;         /* s, when */
+};
+
 struct twin_report {
-    double time; /* simulated s */
+    double time;   /* simulated s */
+    uint32_t freq; /* the MCU's clock, ticks per s */
     char backend[16];
     size_t nsteppers;
     struct twin_stepper_report steppers[TWIN_MAX_STEPPERS];
@@ -124,7 +138,8 @@ struct twin_report {
     size_t nfaults;
     struct twin_fault_report faults[TWIN_MAX_FAULTS];
     uint64_t model_errors; /* inputs a model refused (see twin_error) */
-    uint64_t hash;         /* twin_record_hash */
+    struct twin_schedule_stats schedule;
+    uint64_t hash; /* twin_record_hash */
 };
 
 /* The state now. Also closes the step runs in progress in the trace. */

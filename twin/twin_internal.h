@@ -13,6 +13,7 @@
 #include "stepper_model.h"
 #include "twin.h"
 #include "twin_fault.h"
+#include "twin_schedule.h"
 
 /* The atmega2560's pins as the simulator numbers them: ports A..L. */
 #define TWIN_NPINS (12 * 8)
@@ -134,6 +135,12 @@ struct twin {
     unsigned long line;
 
     struct twin_record rec;
+    struct twin_schedule sched;
+    /* The MCU's clock at cycle c is c - clock_origin. Known once the
+     * firmware has started its timer: taken at the first step edge after
+     * power-on or a reset. */
+    uint64_t clock_origin;
+    bool clock_origin_known;
     uint64_t model_errors;
     bool failed;
     char error[256];

@@ -57,6 +57,12 @@ static void step_edge(struct twin *tw, struct twin_stepper *s, uint64_t cycle)
     }
     s->run_count++;
     s->run_last = cycle;
+    if (!tw->clock_origin_known) {
+        tw->clock_origin = sim_mcu_clock_origin(tw->mcu);
+        tw->clock_origin_known = true;
+    }
+    twin_schedule_step(&tw->sched, (size_t)(s - tw->steppers), (uint32_t)(cycle - tw->clock_origin),
+                       cycle);
     if (s->axis) {
         int rc = axis_model_step(s->axis, cycle);
         if (rc == 1)

@@ -185,6 +185,7 @@ static int tp_write(struct link_transport *t, const uint8_t *data, size_t len)
     for (size_t i = 0; i < len; i++)
         twin_record_event(&tw->rec, now, EVENT_TX, data[i]);
     sim_mcu_uart_send(tw->mcu, data, len);
+    twin_schedule_host_bytes(&tw->sched, data, len);
     tw->slice = tw->slice_min;
     return 0;
 }
@@ -243,6 +244,8 @@ static int tp_reset_mcu(struct link_transport *t)
     uint64_t now = sim_mcu_cycle(tw->mcu);
     twin_record(tw, now, "reset mcu");
     sim_mcu_reset(tw->mcu);
+    twin_schedule_reset(&tw->sched);
+    tw->clock_origin_known = false;
     tw->rxlen = 0;
     return 0;
 }

@@ -163,6 +163,7 @@ static void watchdog_reset(struct lsavr *b, uint64_t target)
     avr_t *avr = b->avr;
     avr->run(avr);
     avr->run = b->stock_run;
+    b->reset_cycle = avr->cycle;
     allow_batches(avr);
     b->asleep = 0;
     lsavr_pins_after_reset(b);
@@ -296,11 +297,28 @@ static void lsavr_destroy(struct sim_mcu *m)
 static void lsavr_reset(struct sim_mcu *m)
 {
     struct lsavr *b = m->backend;
+    b->reset_cycle = b->avr->cycle;
     avr_reset(b->avr);
     allow_batches(b->avr);
     b->asleep = 0;
     lsavr_pins_after_reset(b);
     lsavr_uart_after_reset(b);
+}
+
+/* The firmware's clock is Timer1 (no prescaler) extended by the
+ * overflows it counts, both from zero when timer_setup() starts the timer,
+ * which it does within 65536 cycles of a reset (tests/twin checks the
+ * result against get_clock). simavr keeps the cycle of Timer1's last
+ * overflow, which is that start plus whole periods. */
+static uint64_t lsavr_clock_origin(const struct sim_mcu *m)
+{
+    const struct lsavr *b = m->backend;
+    for (int i = 0; i < b->ntifr; i++) {
+        const avr_timer_t *tm = b->tifr[i].timer;
+        if (tm->name == '1' && tm->tov_cycles == 65536 && tm->tov_base >= b->reset_cycle)
+            return b->reset_cycle + (tm->tov_base - b->reset_cycle) % 65536;
+    }
+    return b->reset_cycle;
 }
 
 static const struct sim_mcu_ops lsavr_ops = {
@@ -312,6 +330,7 @@ static const struct sim_mcu_ops lsavr_ops = {
     .set_analog_mv = lsavr_set_analog_mv,
     .uart_deliver = lsavr_uart_deliver,
     .reset = lsavr_reset,
+    .clock_origin = lsavr_clock_origin,
 };
 
 const char *sim_avr_default_elf(void)

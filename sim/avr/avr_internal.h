@@ -93,7 +93,8 @@ struct lsavr {
     avr_t *avr;
     avr_run_t stock_run; /* to notice simavr's watchdog-reset hook */
     unsigned fixes;
-    int asleep; /* the CPU executed SLEEP and no interrupt has woken it yet */
+    int asleep;           /* the CPU executed SLEEP and no interrupt has woken it yet */
+    uint64_t reset_cycle; /* the last reset; 0 at power-on */
     char fault[200];
     struct lsavr_port ports[LSAVR_NPORTS];
     struct lsavr_tifr tifr[LSAVR_NTIMERS];

@@ -60,6 +60,13 @@ static void native_reset(struct sim_mcu *m)
     native_mcu_reset();
 }
 
+/* The native clock is the virtual cycle counter itself; a reset keeps it. */
+static uint64_t native_clock_origin(const struct sim_mcu *m)
+{
+    (void)m;
+    return 0;
+}
+
 static const struct sim_mcu_ops native_ops = {
     .name = "native",
     .destroy = native_destroy,
@@ -69,6 +76,7 @@ static const struct sim_mcu_ops native_ops = {
     .set_analog_mv = native_set_analog,
     .uart_deliver = native_deliver,
     .reset = native_reset,
+    .clock_origin = native_clock_origin,
 };
 
 int sim_native_open(struct sim_mcu *m, char *err, size_t errlen)

@@ -9,7 +9,6 @@
 
 #include <cmocka.h>
 
-#include "avr_internal.h"
 #include "transport_sim.h"
 
 const char *twin_backend = "native";
@@ -81,25 +80,6 @@ static void on_bad(void *ctx, const char *why)
     fail_msg("undecodable block from the MCU: %s", why);
 }
 
-/* Where Timer1 (the scheduler's clock, no prescaler) had counted from.
- * simavr keeps the cycle of the last overflow, which is the start of
- * counting modulo 65536; the firmware starts the timer long before the
- * first 65536 cycles have passed, and a get_clock answer confirms the
- * value in twin_open(). */
-static uint64_t avr_timer1_origin(struct sim_mcu *m)
-{
-    const struct lsavr *b = m->backend;
-    for (int i = 0; i < b->ntifr; i++) {
-        const avr_timer_t *tm = b->tifr[i].timer;
-        if (tm->name == '1') {
-            assert_int_equal(tm->tov_cycles, 65536);
-            return tm->tov_base % 65536;
-        }
-    }
-    fail_msg("simavr has no Timer1");
-    return 0;
-}
-
 struct twin *twin_open(const char *backend)
 {
     char err[256];
@@ -126,7 +106,7 @@ struct twin *twin_open(const char *backend)
     }
     track(t, 1);
     link_mcu_set_handler(t->l, on_msg, on_bad, t);
-    t->origin = t->is_avr ? avr_timer1_origin(t->m) : 0;
+    t->origin = sim_mcu_clock_origin(t->m);
     /* The clock the MCU reports must have been read between sending
      * get_clock and receiving the answer. */
     uint64_t before = sim_mcu_cycle(t->m);

@@ -29,6 +29,23 @@ static void check_axes(struct fx *f, int naxes, const char *when)
     }
 }
 
+/* Every step edge so far came from a step the host scheduled, and none
+ * later than max_late ticks after its clock. */
+static void check_step_times(const struct twin_report *r, int64_t max_late)
+{
+    const struct twin_schedule_stats *sc = &r->schedule;
+    uint64_t edges = 0;
+    for (size_t i = 0; i < r->nsteppers; i++)
+        edges += r->steppers[i].motor.edges;
+    assert_true(sc->watching);
+    if (sc->unexpected || sc->checked != edges || sc->min_late < 0 || sc->max_late > max_late)
+        fail_msg("%s: %llu of %llu edges checked, %llu unexpected, %lld..%lld ticks late (at "
+                 "most %lld allowed)",
+                 r->backend, (unsigned long long)sc->checked, (unsigned long long)edges,
+                 (unsigned long long)sc->unexpected, (long long)sc->min_late,
+                 (long long)sc->max_late, (long long)max_late);
+}
+
 /* All three, and nothing slipped. */
 static void check_carriages(struct fx *f, const char *when)
 {
@@ -150,6 +167,10 @@ static void test_firmware_restart(void **state)
     fx_ok(&f, "G28 X");
     fx_ok(&f, "G1 X30 F6000");
     check_axes(&f, 1, "after FIRMWARE_RESTART");
+    /* The MCU's clock started over with the reset: the steps after it are
+     * still dated against the right clock. */
+    fx_report(&f, &r);
+    check_step_times(&r, 2000);
     fx_finish(&f, NULL);
 }
 
@@ -241,6 +262,14 @@ static void test_backends_agree(void **state)
     session_hash("avr", 1, avr);
     session_hash("native", 1, native);
     assert_int_equal(avr->nsteppers, native->nsteppers);
+    /* Both ran the host's schedule: native steps late only behind another
+     * stepper's 32-tick pulse due at the same tick; the AVR by its
+     * interrupt latency (its worst here is printed for the record). */
+    check_step_times(native, 3 * 32);
+    check_step_times(avr, 2000);
+    print_message("step times: native %lld..%lld, avr %lld..%lld ticks late\n",
+                  (long long)native->schedule.min_late, (long long)native->schedule.max_late,
+                  (long long)avr->schedule.min_late, (long long)avr->schedule.max_late);
     for (size_t i = 0; i < avr->nsteppers; i++) {
         const struct twin_stepper_report *a = &avr->steppers[i], *n = &native->steppers[i];
         if (a->motor.edges != n->motor.edges || a->motor.commanded != n->motor.commanded ||
