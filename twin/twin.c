@@ -432,19 +432,23 @@ struct twin *twin_open(const struct twin_opts *o, char *err, size_t errlen)
     sim_mcu_set_pin_watch(tw->mcu, twin_on_pin, tw);
     sim_mcu_set_uart_rx(tw->mcu, twin_on_rx, tw);
 
-    twin_record_comment(&tw->rec,
-                        "lockstep twin trace (first version): backend %s, board %s, "
-                        "seed %llu, config %s",
-                        tw->backend, tw->board->name, (unsigned long long)o->seed, o->config_path);
-    twin_record_comment(&tw->rec, "SECONDS run STEPPER +|-COUNT FROM..TO pos MM | temp HEATER "
-                                  "BLOCK/SENSOR ... | duty PART D | fault SPEC | answer LINE TEXT");
+    twin_record_comment(&tw->rec, "lockstep trace 2 (docs/trace-format.md)");
+    if (o->title)
+        twin_record_comment(&tw->rec, "scenario %s", o->title);
+    twin_record_comment(&tw->rec, "backend %s, board %s, seed %llu, config %s", tw->backend,
+                        tw->board->name, (unsigned long long)o->seed, o->config_path);
+    twin_record_header(&tw->rec, "freq %u", tw->freq);
     for (size_t i = 0; i < tw->nsteppers; i++) {
-        struct twin_stepper *s = &tw->steppers[i];
-        if (s->axis) {
-            twin_record(tw, 0, "start %s carriage %.4f", s->name, s->start_mm);
-            twin_drive_endstop(tw, s, 0);
-        }
+        const struct twin_stepper *s = &tw->steppers[i];
+        twin_record_header(&tw->rec, "stepper %s rail %c mm_per_step %.9g start %.4f", s->name,
+                           s->rail >= 0 ? "xyz"[s->rail] : 'e', s->mm_per_microstep,
+                           s->axis ? s->start_mm : 0.0);
     }
+    for (size_t i = 0; i < tw->nheaters; i++)
+        twin_record_header(&tw->rec, "heater %s", tw->heaters[i].name);
+    for (size_t i = 0; i < tw->nsteppers; i++)
+        if (tw->steppers[i].axis)
+            twin_drive_endstop(tw, &tw->steppers[i], 0);
     twin_thermal_update(tw, 0);
     return tw;
 }

@@ -34,6 +34,7 @@ struct twin_opts {
      * repeatability of a microswitch); 0 makes homing exact. */
     double endstop_spread;
     const char *trace_path; /* NULL: no trace file (the hash is kept anyway) */
+    const char *title;      /* the trace's "# scenario" line; NULL: none */
 };
 
 /* Defaults as described above; set what you need afterwards. */

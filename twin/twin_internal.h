@@ -60,8 +60,11 @@ struct twin_stepper {
     bool reversed; /* the cfg's '!' on dir_pin: the motor is mounted the other way */
     double start_mm, mm_per_microstep;
     int dir_level;
-    /* The trace's step run in progress. */
+    /* The trace's step run in progress: edges at run_start, then
+     * run_interval later, the interval growing by run_add after each edge
+     * (the firmware's queue_step arithmetic), all in direction run_dir. */
     uint64_t run_count, run_start, run_last;
+    int64_t run_interval, run_add;
     int run_dir;
 };
 
@@ -174,6 +177,9 @@ void twin_record_close(struct twin_record *r);
 void twin_record(struct twin *tw, uint64_t cycle, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* A line outside the hash (the trace's header). */
+/* A header line (no time), hashed like the rest. */
+void twin_record_header(struct twin_record *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void twin_record_comment(struct twin_record *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void twin_record_event(struct twin_record *r, uint64_t cycle, uint32_t what, uint32_t value);

@@ -34,8 +34,10 @@ int twin_record_open(struct twin_record *r, const char *path, char *err, size_t 
 
 void twin_record_close(struct twin_record *r)
 {
-    if (r->f)
+    if (r->f) {
+        fprintf(r->f, "# hash %016llx\n", (unsigned long long)r->hash);
         fclose(r->f);
+    }
     r->f = NULL;
 }
 
@@ -51,14 +53,26 @@ void twin_record_comment(struct twin_record *r, const char *fmt, ...)
     va_end(ap);
 }
 
+void twin_record_header(struct twin_record *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->line, sizeof(r->line), fmt, ap);
+    va_end(ap);
+    size_t len = strlen(r->line);
+    r->hash = fnv(r->hash, r->line, len);
+    r->hash = fnv(r->hash, "\n", 1);
+    if (r->f) {
+        fwrite(r->line, 1, len, r->f);
+        fputc('\n', r->f);
+    }
+}
+
 void twin_record(struct twin *tw, uint64_t cycle, const char *fmt, ...)
 {
     struct twin_record *r = &tw->rec;
-    /* Exact decimal seconds from the cycle count, so that the text (and
-     * the hash) never depends on floating-point formatting. */
-    uint64_t whole = cycle / tw->freq, frac = cycle % tw->freq;
-    int n = snprintf(r->line, sizeof(r->line), "%llu.%06llu ", (unsigned long long)whole,
-                     (unsigned long long)(frac * 1000000u / tw->freq));
+    /* Whole MCU cycles: exact, and never dependent on floating point. */
+    int n = snprintf(r->line, sizeof(r->line), "%llu ", (unsigned long long)cycle);
     va_list ap;
     va_start(ap, fmt);
     if (n > 0 && (size_t)n < sizeof(r->line))

@@ -13,28 +13,16 @@ void twin_drive_endstop(struct twin *tw, struct twin_stepper *s, uint64_t cycle)
     bool closed = axis_model_endstop_closed(s->axis);
     int level = closed ? s->triggered_level : !s->triggered_level;
     sim_mcu_set_input(tw->mcu, s->endstop_pin, level);
-    twin_record(tw, cycle, "endstop %s %s", s->name, closed ? "triggered" : "open");
-}
-
-/* Where the part is now: the carriage (mm), or the filament the rotor
- * has fed (mm). */
-static double part_position(const struct twin_stepper *s)
-{
-    if (s->axis)
-        return axis_model_position(s->axis);
-    double sign = s->reversed ? -1.0 : 1.0;
-    return sign * (double)stepper_model_rotor(s->motor) * s->mm_per_microstep;
+    twin_record(tw, cycle, "endstop %s %s", s->name, closed ? "closed" : "open");
 }
 
 void twin_flush_run(struct twin *tw, struct twin_stepper *s)
 {
     if (!s->run_count)
         return;
-    uint64_t end = s->run_last;
-    twin_record(tw, s->run_start, "run %s %c%llu to %llu.%06llu pos %.4f", s->name,
-                s->run_dir > 0 ? '+' : '-', (unsigned long long)s->run_count,
-                (unsigned long long)(end / tw->freq),
-                (unsigned long long)(end % tw->freq * 1000000u / tw->freq), part_position(s));
+    twin_record(tw, s->run_start, "step %s %c %lld %llu %lld", s->name, s->run_dir > 0 ? '+' : '-',
+                (long long)s->run_interval, (unsigned long long)s->run_count,
+                (long long)s->run_add);
     s->run_count = 0;
 }
 
@@ -51,9 +39,20 @@ static void step_edge(struct twin *tw, struct twin_stepper *s, uint64_t cycle)
     int dir = (s->dir_level ? 1 : -1) * (s->reversed ? -1 : 1);
     if (s->run_count && (dir != s->run_dir || cycle - s->run_last > tw->run_gap_cycles))
         twin_flush_run(tw, s);
+    /* Extend the run while the edges keep its arithmetic exactly. */
+    int64_t gap = (int64_t)(cycle - s->run_last);
+    if (s->run_count == 1) {
+        s->run_interval = gap;
+    } else if (s->run_count == 2) {
+        s->run_add = gap - s->run_interval;
+    } else if (s->run_count > 2 &&
+               gap != s->run_interval + (int64_t)(s->run_count - 1) * s->run_add) {
+        twin_flush_run(tw, s);
+    }
     if (!s->run_count) {
         s->run_start = cycle;
         s->run_dir = dir;
+        s->run_interval = s->run_add = 0;
     }
     s->run_count++;
     s->run_last = cycle;

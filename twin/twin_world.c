@@ -96,17 +96,9 @@ void twin_thermal_update(struct twin *tw, uint64_t now)
 
 static void record_temperatures(struct twin *tw, uint64_t now)
 {
-    if (!tw->nheaters)
-        return;
-    char text[256];
-    size_t n = 0;
-    for (size_t i = 0; i < tw->nheaters && n < sizeof(text); i++) {
-        const struct heater_model *m = &tw->heaters[i].model;
-        n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s %.2f/%.2f", i ? " " : "",
-                              tw->heaters[i].name, heater_model_block_temp(m),
-                              heater_model_sensor_temp(m));
-    }
-    twin_record(tw, now, "temp %s", text);
+    for (size_t i = 0; i < tw->nheaters; i++)
+        twin_record(tw, now, "temp %s %.2f", tw->heaters[i].name,
+                    heater_model_block_temp(&tw->heaters[i].model));
 }
 
 static void tick(struct twin *tw, uint64_t now)

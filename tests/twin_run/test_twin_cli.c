@@ -95,9 +95,14 @@ static void test_run_and_trace(void **state)
     static char text[1 << 20];
     slurp(trace, text, sizeof(text));
     unlink(trace);
-    assert_non_null(strstr(text, "# lockstep twin trace"));
-    assert_non_null(strstr(text, " run stepper_x -"));
-    assert_non_null(strstr(text, " endstop stepper_x triggered"));
+    assert_non_null(strstr(text, "# lockstep trace 2"));
+    assert_non_null(strstr(text, "\nstepper stepper_x rail x mm_per_step 0.0125 start "));
+    assert_non_null(strstr(text, " step stepper_x - "));
+    assert_non_null(strstr(text, " endstop stepper_x closed"));
+    /* The trace ends with the record hash the summary gives. */
+    char last[64];
+    snprintf(last, sizeof(last), "# hash %.16s\n", hash + strlen("record hash "));
+    assert_non_null(strstr(text, last));
     assert_non_null(strstr(text, " temp extruder "));
     assert_non_null(strstr(text, " duty extruder "));
     assert_non_null(strstr(text, " answer 3 ok"));
