@@ -217,6 +217,13 @@ int cmd_run(int argc, char **argv)
             return 2;
         }
     }
+    if (npos == 1 && ends_with(positional[0], ".scn")) {
+        if (nfaults) {
+            fprintf(stderr, "run: a scenario names its own faults; --fault goes with G-code\n");
+            return 2;
+        }
+        return run_scenario(positional[0], o.twin.trace_path);
+    }
     const char *cfg = LOCKSTEP_EXAMPLES "/printer-ramps.cfg";
     /* A small real part, sliced for the example printer. */
     const char *gcode = LOCKSTEP_EXAMPLES "/coaster.gcode";

@@ -12,6 +12,10 @@ int cmd_batch(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 /* lockstep bench host (cmd_bench_host.c) */
 int bench_host(int argc, char **argv);
+/* lockstep golden check|update (cmd_golden.c) */
+int cmd_golden(int argc, char **argv);
+/* lockstep run SCENARIO.scn: run it and judge its expectations */
+int run_scenario(const char *path, const char *trace_path);
 /* lockstep bench twin (cmd_bench_twin.c) */
 int bench_twin(int argc, char **argv);
 

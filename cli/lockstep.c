@@ -15,6 +15,7 @@ static const struct subcommand {
     {"batch", cmd_batch, "turn G-code into the exact MCU command stream, with no MCU (batch mode)"},
     {"dump", cmd_dump, "print a file of message blocks (batch output) as commands"},
     {"run", cmd_run, "print G-code on the digital twin: simulated MCU, steppers, heaters"},
+    {"golden", cmd_golden, "run the scenarios and compare their traces with golden/"},
 };
 
 static void usage(FILE *f)

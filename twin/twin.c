@@ -536,6 +536,7 @@ int twin_begin_line(struct twin *tw, unsigned long line, char *err, size_t errle
 {
     tw->line = line;
     uint64_t now = sim_mcu_cycle(tw->mcu);
+    twin_record(tw, now, "line %lu", line);
     for (size_t i = 0; i < tw->nfaults; i++) {
         struct twin_fault_state *fs = &tw->faults[i];
         if (fs->fired || fs->f.when != TWIN_WHEN_LINE || fs->f.at_line != line)
@@ -588,6 +589,14 @@ const char *twin_error(const struct twin *tw)
     return tw->failed ? tw->error : NULL;
 }
 
+double twin_heater_temp(const struct twin *tw, const char *name)
+{
+    for (size_t i = 0; i < tw->nheaters; i++)
+        if (!strcmp(tw->heaters[i].name, name))
+            return heater_model_block_temp(&tw->heaters[i].model);
+    return NAN;
+}
+
 void twin_report(struct twin *tw, struct twin_report *r)
 {
     memset(r, 0, sizeof(*r));
@@ -603,6 +612,7 @@ void twin_report(struct twin *tw, struct twin_report *r)
         snprintf(sr->name, sizeof(sr->name), "%s", s->name);
         stepper_model_report(s->motor, &sr->motor);
         sr->followed = sr->motor.edges - sr->motor.slipped;
+        sr->mm_per_step = s->mm_per_microstep;
         double sign = s->reversed ? -1.0 : 1.0;
         if (s->axis) {
             sr->is_axis = true;

@@ -80,6 +80,10 @@ int twin_run_until(struct twin *tw, double t, char *err, size_t errlen);
 typedef void (*twin_tick_fn)(void *ctx, double sim_time);
 void twin_set_tick(struct twin *tw, twin_tick_fn fn, void *ctx);
 
+/* The block temperature of heater `name` now (C), NAN if there is none.
+ * Reads only: safe from a tick callback. */
+double twin_heater_temp(const struct twin *tw, const char *name);
+
 /* Simulated seconds since the MCU's reset. */
 double twin_time(const struct twin *tw);
 struct sim_mcu *twin_mcu(struct twin *tw);
@@ -90,6 +94,7 @@ const char *twin_error(const struct twin *tw);
 struct twin_stepper_report {
     char name[TWIN_NAME_MAX]; /* the config section: "stepper_x", "extruder" */
     bool is_axis;             /* a rail with a carriage; else the extruder */
+    double mm_per_step;       /* one microstep, mm of carriage or filament */
     struct stepper_report motor;
     uint64_t followed; /* step edges the rotor followed: edges minus microsteps lost */
     /* Axis: carriage mm had the rotor followed every step, and the

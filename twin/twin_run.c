@@ -174,6 +174,11 @@ int twin_run_text(struct twin_run *r, const char *text, char *err, size_t errlen
     return finish_stream(r, err, errlen);
 }
 
+unsigned long twin_run_current_line(const struct twin_run *r)
+{
+    return r->line;
+}
+
 struct twin *twin_run_twin(struct twin_run *r)
 {
     return r->tw;

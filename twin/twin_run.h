@@ -44,6 +44,8 @@ int twin_run_line(struct twin_run *r, const char *text, char *err, size_t errlen
 int twin_run_file(struct twin_run *r, const char *path, char *err, size_t errlen);
 int twin_run_text(struct twin_run *r, const char *text, char *err, size_t errlen);
 
+/* The line being run (numbered from 1 over the session; 0 before any). */
+unsigned long twin_run_current_line(const struct twin_run *r);
 struct twin *twin_run_twin(struct twin_run *r);
 struct engine *twin_run_engine(struct twin_run *r);
 

@@ -28,6 +28,11 @@ static uint_fast8_t stepper_load_next(struct stepper *s)
         return SF_DONE;
     }
     s->time.waketime += m->interval;
+#ifdef LOCKSTEP_TEST_STEP_SKEW
+    /* A test build only (tests/scenario): each move's first step, and so
+     * all after it, this many ticks late, for the golden check to catch. */
+    s->time.waketime += LOCKSTEP_TEST_STEP_SKEW;
+#endif
     s->interval = m->interval + m->add;
     s->add = m->add;
     s->count = m->count;
