@@ -10,6 +10,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 /* lockstep run: G-code on the digital twin (cmd_run.c) */
 int cmd_run(int argc, char **argv);
+/* lockstep view: the SDL2 viewer (cmd_view.c) */
+int cmd_view(int argc, char **argv);
 /* lockstep bench host (cmd_bench_host.c) */
 int bench_host(int argc, char **argv);
 /* lockstep golden check|update (cmd_golden.c) */

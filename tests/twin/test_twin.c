@@ -37,8 +37,11 @@
 /* Latest an AVR step edge may come after its tick at all. The last step
  * of a move loads the next move inside its pulse (about 400 cycles), so
  * when the next move's first interval is shorter than that its first
- * steps are late by up to about 480 cycles, then catch up. */
-#define AVR_STEP_BEHIND_MAX 600
+ * steps are late by up to about 480 cycles, then catch up; another
+ * interrupt served in between (a serial byte, a Timer1 overflow) adds up
+ * to about 150: the first step of the schedule's last move (interval 300)
+ * came 636 cycles late when those met. */
+#define AVR_STEP_BEHIND_MAX 700
 /* Time allowed per other stepper's step due shortly before (within
  * this many ticks per other stepper) for its event to run first on the
  * AVR; an event that loads a move takes about 400 cycles. */
