@@ -589,6 +589,12 @@ const char *twin_error(const struct twin *tw)
     return tw->failed ? tw->error : NULL;
 }
 
+void twin_set_target_source(struct twin *tw, twin_target_fn fn, void *ctx)
+{
+    tw->target_fn = fn;
+    tw->target_ctx = ctx;
+}
+
 double twin_heater_temp(const struct twin *tw, const char *name)
 {
     for (size_t i = 0; i < tw->nheaters; i++)

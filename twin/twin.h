@@ -80,6 +80,13 @@ int twin_run_until(struct twin *tw, double t, char *err, size_t errlen);
 typedef void (*twin_tick_fn)(void *ctx, double sim_time);
 void twin_set_tick(struct twin *tw, twin_tick_fn fn, void *ctx);
 
+/* Where the trace's temperature lines get each heater's target from (the
+ * host's: the twin cannot see targets on the wire). fn returns NAN for
+ * "unknown"; it is called from inside the host's waits and must only
+ * read. */
+typedef double (*twin_target_fn)(void *ctx, const char *heater);
+void twin_set_target_source(struct twin *tw, twin_target_fn fn, void *ctx);
+
 /* The block temperature of heater `name` now (C), NAN if there is none.
  * Reads only: safe from a tick callback. */
 double twin_heater_temp(const struct twin *tw, const char *name);

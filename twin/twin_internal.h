@@ -126,6 +126,8 @@ struct twin {
     uint64_t slice, slice_min, slice_max;
     twin_tick_fn tick_fn;
     void *tick_ctx;
+    twin_target_fn target_fn;
+    void *target_ctx;
 
     /* The host link (twin_world.c). */
     struct twin_transport *tp;

@@ -1,6 +1,7 @@
 #include "twin_run.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,13 @@ static void on_tick(void *ctx, double sim_time)
     r->progress(r->progress_ctx, &p);
 }
 
+/* The engine's targets for the trace's temperature lines. */
+static double heater_target(void *ctx, const char *heater)
+{
+    const struct twin_run *r = ctx;
+    return r->e ? engine_heater_target(r->e, heater) : NAN;
+}
+
 struct twin_run *twin_run_open(const struct twin_run_opts *o, char *err, size_t errlen)
 {
     struct twin_run *r = calloc(1, sizeof(*r));
@@ -69,6 +77,7 @@ struct twin_run *twin_run_open(const struct twin_run_opts *o, char *err, size_t 
     r->e = engine_open_live(&lo, err, errlen);
     if (!r->e)
         goto fail;
+    twin_set_target_source(r->tw, heater_target, r);
     return r;
 fail:
     twin_close(r->tw);

@@ -96,9 +96,15 @@ void twin_thermal_update(struct twin *tw, uint64_t now)
 
 static void record_temperatures(struct twin *tw, uint64_t now)
 {
-    for (size_t i = 0; i < tw->nheaters; i++)
-        twin_record(tw, now, "temp %s %.2f", tw->heaters[i].name,
-                    heater_model_block_temp(&tw->heaters[i].model));
+    for (size_t i = 0; i < tw->nheaters; i++) {
+        const struct twin_heater *h = &tw->heaters[i];
+        double target = tw->target_fn ? tw->target_fn(tw->target_ctx, h->name) : NAN;
+        if (isnan(target))
+            twin_record(tw, now, "temp %s %.2f", h->name, heater_model_block_temp(&h->model));
+        else
+            twin_record(tw, now, "temp %s %.2f target %.1f", h->name,
+                        heater_model_block_temp(&h->model), target);
+    }
 }
 
 static void tick(struct twin *tw, uint64_t now)

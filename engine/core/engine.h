@@ -57,6 +57,9 @@ struct engine *engine_open_live(const struct engine_live_opts *o, char *err, siz
 int engine_wait_moves(struct engine *e, char *err, size_t errlen);
 /* Live: the MCU's clock now, as print time (0 in batch mode). */
 double engine_est_print_time(struct engine *e);
+/* The target of heater `name` ("extruder", "heater_bed") in C: 0 when
+ * off (and after a shutdown), NAN if the printer has no such heater. */
+double engine_heater_target(const struct engine *e, const char *name);
 /* Why the printer is shut down, or NULL while it runs. */
 const char *engine_shutdown_reason(const struct engine *e);
 

@@ -265,3 +265,13 @@ int engine_fan_set(struct engine *e, double speed, char *err, size_t errlen)
     f->value = value;
     return 0;
 }
+
+double engine_heater_target(const struct engine *e, const char *name)
+{
+    for (int i = 0; i < ENGINE_HEATERS; i++) {
+        const struct engine_heater *h = &e->heaters[i];
+        if (h->present && !strcmp(h->name, name))
+            return e->shutdown || !h->h ? 0.0 : heater_target(h->h);
+    }
+    return NAN;
+}
