@@ -1,51 +1,16 @@
 /* lockstep bench host: batch mode over a real sliced print, timed. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <time.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "engine.h"
 
 static void quiet(void *ctx, const char *line)
 {
     (void)ctx, (void)line;
-}
-
-/* The largest .gcode file in dir, into out; 0 if there is none. */
-static int largest_gcode(const char *dir, char *out, size_t outlen)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    off_t best = -1;
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        size_t n = strlen(ent->d_name);
-        if (n < 7 || strcmp(ent->d_name + n - 6, ".gcode"))
-            continue;
-        char path[4096];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-        /* Ties go to the name first in order, so the choice is stable. */
-        if (!stat(path, &st) &&
-            (st.st_size > best || (st.st_size == best && strcmp(path, out) < 0))) {
-            best = st.st_size;
-            snprintf(out, outlen, "%s", path);
-        }
-    }
-    closedir(d);
-    return best >= 0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static void usage(FILE *f)
@@ -83,7 +48,7 @@ int bench_host(int argc, char **argv)
             return 2;
         }
     }
-    if (!file[0] && !largest_gcode(LOCKSTEP_SHARED_GCODE, file, sizeof(file))) {
+    if (!file[0] && !cli_largest_gcode(LOCKSTEP_SHARED_GCODE, file, sizeof(file))) {
         fprintf(stderr,
                 "bench host: skipped: no FILE given and no .gcode in %s (the shared corpus "
                 "is absent)\n",
@@ -93,7 +58,7 @@ int bench_host(int argc, char **argv)
     struct engine_batch_opts o = {
         .config_path = cfg, .dict_path = dict, .out_path = out, .respond = quiet};
     char err[1024];
-    double t0 = now_s();
+    double t0 = cli_wall_seconds();
     struct engine *e = engine_open_batch(&o, err, sizeof(err));
     if (!e) {
         fprintf(stderr, "bench host: %s\n", err);
@@ -107,7 +72,7 @@ int bench_host(int argc, char **argv)
         fprintf(stderr, "bench host: %s\n", err);
         rc = -1;
     }
-    double dt = now_s() - t0;
+    double dt = cli_wall_seconds() - t0;
     if (rc)
         return 1;
     struct rusage ru;

@@ -3,22 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "twin_run.h"
 
 static void quiet(void *ctx, const char *line)
 {
     (void)ctx, (void)line;
-}
-
-/* The wall clock times the benchmark; nothing simulated reads it. */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static void usage(FILE *f)
@@ -48,7 +40,7 @@ static int bench_one(const char *cfg, const char *file, const char *backend, dou
         return -1;
     }
     char err[1024], ferr[512];
-    double t0 = now_s();
+    double t0 = cli_wall_seconds();
     struct twin_run *r = twin_run_open(&o, err, sizeof(err));
     if (!r) {
         fprintf(stderr, "bench twin: %s\n", err);
@@ -57,7 +49,7 @@ static int bench_one(const char *cfg, const char *file, const char *backend, dou
     }
     int rc = twin_run_file(r, file, err, sizeof(err));
     int frc = twin_run_finish(r, res, ferr, sizeof(ferr));
-    *wall = now_s() - t0;
+    *wall = cli_wall_seconds() - t0;
     *sim = res->report.time;
     if (rc || frc)
         fprintf(stderr, "bench twin: %s\n", rc ? err : ferr);

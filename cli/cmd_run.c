@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "twin_fault.h"
 #include "twin_run.h"
@@ -20,15 +20,6 @@ struct run_ui {
     double wall_start, last_draw;
     const char *name;
 };
-
-/* The wall clock, for the progress display and the speed figure only:
- * nothing simulated depends on it. */
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void clear_bar(struct run_ui *ui)
 {
@@ -54,7 +45,7 @@ static void progress(void *ctx, const struct twin_progress *p)
     struct run_ui *ui = ctx;
     if (!ui->bar)
         return;
-    double now = wall_now();
+    double now = cli_wall_seconds();
     if (now - ui->last_draw < 0.1)
         return;
     ui->last_draw = now;
@@ -244,7 +235,7 @@ int cmd_run(int argc, char **argv)
     ui.bar = !ui.quiet && isatty(STDERR_FILENO);
     o.progress = progress;
     o.progress_ctx = &ui;
-    ui.wall_start = wall_now();
+    ui.wall_start = cli_wall_seconds();
 
     /* Before the twin starts: a mistyped name should not wait for it. */
     FILE *f = fopen(gcode, "r");
@@ -269,7 +260,7 @@ int cmd_run(int argc, char **argv)
     char ferr[512];
     int frc = twin_run_finish(r, res, ferr, sizeof(ferr));
     clear_bar(&ui);
-    double wall = wall_now() - ui.wall_start;
+    double wall = cli_wall_seconds() - ui.wall_start;
     if (rc)
         fprintf(stderr, "run: %s\n", err);
     if (frc && !rc)

@@ -1,12 +1,11 @@
 /* lockstep view: the SDL2 viewer of planned (and executed) moves. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "viz_align.h"
 #include "viz_app.h"
@@ -62,37 +61,6 @@ static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* The largest .gcode file in dir into out; 0 if there is none. */
-static int largest_gcode(const char *dir, char *out, size_t outlen)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    off_t best = -1;
-    struct dirent *ent;
-    while ((ent = readdir(d))) {
-        if (!ends_with(ent->d_name, ".gcode"))
-            continue;
-        char path[4096];
-        struct stat st;
-        snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-        if (!stat(path, &st) &&
-            (st.st_size > best || (st.st_size == best && strcmp(path, out) < 0))) {
-            best = st.st_size;
-            snprintf(out, outlen, "%s", path);
-        }
-    }
-    closedir(d);
-    return best >= 0;
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int parse_args(int argc, char **argv, struct view_args *a)
@@ -332,7 +300,7 @@ static int bench(struct view_args *a)
 {
     char file[4096] = "";
     if (!a->gcode) {
-        if (!largest_gcode(LOCKSTEP_SHARED_GCODE, file, sizeof(file))) {
+        if (!cli_largest_gcode(LOCKSTEP_SHARED_GCODE, file, sizeof(file))) {
             fprintf(stderr, "view: --bench: no FILE given and no .gcode in %s\n",
                     LOCKSTEP_SHARED_GCODE);
             return 0;
@@ -341,9 +309,9 @@ static int bench(struct view_args *a)
     }
     struct loaded l;
     struct viz_scene s;
-    double t0 = wall_now();
+    double t0 = cli_wall_seconds();
     int rc = load(a, &l, &s);
-    double load_s = wall_now() - t0;
+    double load_s = cli_wall_seconds() - t0;
     if (rc) {
         unload(&l);
         return rc;
