@@ -155,6 +155,8 @@ void stepfit_best(struct fit_input *in, struct fit_result *out)
         }
         struct fit_direct d;
         fit_direct_init(in, &d);
+        if (fit_direct_short(&d, out))
+            return;
         struct search s = {in, &d};
         A = search_add(&s, A0, &best);
         int longer = best.open && (uint32_t)d.K < in->total;

@@ -76,9 +76,10 @@ struct fit_result {
 
 void stepfit_best(struct fit_input *in, struct fit_result *out);
 
-/* Counters for benchmarks (per thread; not needed for correctness). */
+/* Counters for benchmarks (per thread; not needed for correctness):
+ * fits, and adds tried in them. */
 struct stepfit_stats {
-    uint64_t fits, fitA, evals;
+    uint64_t fits, fitA;
 };
 extern _Thread_local struct stepfit_stats stepfit_stats;
 

@@ -37,11 +37,111 @@ static void load(struct fit_direct *d, int upto)
         /* Steps at least 4E apart cannot break the spacing rule while
          * both stay inside their windows. */
         d->D[k] = g < d->E4 ? 0.5 * g : -INFINITY;
+        d->D1[k] = dmax(d->D[k], 1);
         d->Sp[k] = (T + d->E) * iy;
         d->Sm[k] = (T - d->E) * iy;
         d->before = T;
         d->loaded++;
     }
+}
+
+/* Whether no real add fits the first n steps (n = 2 or 3), with a
+ * margin: a sliver of adds thinner than that counts as fitting. Each
+ * step k bounds the interval I by lines c - m A (stepfit.h): its window
+ * with slope k/2 on both sides, and with slope k from below the spacing
+ * rule and a tick, from above the largest interval (these bind only for
+ * A < 0 and A > 0 respectively and are implied otherwise). Lines of one
+ * slope merge into one; slopes are 0, 1/2, 1 and 2 (lo[i], hi[i]). For
+ * a lower and an upper line the adds that keep the one below the other
+ * form a half-line, or all or none, so no add fits exactly when those
+ * miss each other. */
+static int none_fits(const struct fit_direct *d, int n)
+{
+    static const double m[4] = {0, 0.5, 1, 2};
+    double lo[4], hi[4];
+    lo[0] = dmax(1, dmax(d->Sm[0], d->D1[0]));
+    hi[0] = dmin(FIT_MAX_INTERVAL, d->Sp[0]);
+    lo[1] = d->Sm[1];
+    hi[1] = d->Sp[1];
+    lo[2] = n > 2 ? dmax(d->Sm[2], d->D1[1]) : d->D1[1];
+    hi[2] = n > 2 ? dmin(d->Sp[2], FIT_MAX_INTERVAL) : FIT_MAX_INTERVAL;
+    lo[3] = n > 2 ? d->D1[2] : -INFINITY;
+    hi[3] = n > 2 ? FIT_MAX_INTERVAL : INFINITY;
+    double a1 = -32768, a2 = 32767;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            /* lo[i] - m[i] A <= hi[j] - m[j] A */
+            double dc = hi[j] - lo[i], dm = m[j] - m[i];
+            if (dm > 0)
+                a2 = dmin(a2, dc / dm);
+            else if (dm < 0)
+                a1 = dmax(a1, dc / dm);
+            else if (dc < -1e-6)
+                return 1;
+        }
+    return a1 > a2 + 1e-6;
+}
+
+/* The interval bounds of the first two steps for add A, computed as
+ * fit_direct_try does. */
+static void two_step_bounds(const struct fit_direct *d, int A, double *plo, double *phi)
+{
+    const double *Dk = A < 0 ? d->D1 : d->D;
+    double top = A > 0 ? FIT_MAX_INTERVAL : INFINITY, shift = A * 0.5;
+    *plo = dmax(dmax(1, dmax(d->Sm[0], Dk[0])), dmax(d->Sm[1] - shift, Dk[1] - 2 * shift));
+    *phi =
+        dmin(dmin(FIT_MAX_INTERVAL, dmin(d->Sp[0], top)), dmin(d->Sp[1] - shift, top - 2 * shift));
+}
+
+int fit_direct_short(struct fit_direct *d, struct fit_result *out)
+{
+    if (d->K < 3)
+        return 0;
+    load(d, 3);
+    if (!none_fits(d, 3))
+        return 0;
+    out->want_more = 0;
+    if (none_fits(d, 2)) {
+        /* one step; the add plays no part */
+        double l = dmax(1, dmax(d->Sm[0], d->D[0])), h = dmin(FIT_MAX_INTERVAL, d->Sp[0]);
+        if (!(dceil(l) <= dfloor(h)))
+            return 0;
+        out->count = 1;
+        out->interval = (int64_t)dfloor(h);
+        out->add = 0;
+        return 1;
+    }
+    /* Two steps, the second as late as its window allows (the rule of
+     * stepfit_impl.h): that takes the upper bound of step 1, I <= Sp1 -
+     * A/2, as the binding one (adds from 2 (Sp1 - Sp0) up), where 2I + A
+     * = 2 floor(Sp1 - A/2) + A depends only on the parity of the add.
+     * Of the adds of the better parity that keep the lower bounds below,
+     * one in the middle; the other parity only if none fits. */
+    double Sp1 = d->Sp[1], U0 = dmin(FIT_MAX_INTERVAL, d->Sp[0]);
+    double L0 = dmax(1, dmax(d->Sm[0], d->D[0]));
+    double ra = dmax(2 * (Sp1 - U0), dmax(2 * (d->D1[1] - Sp1), -32768));
+    double rb = dmin(2 * (Sp1 - L0), 32767);
+    if (!(ra <= rb))
+        return 0;
+    int parity = Sp1 - dfloor(Sp1) >= 0.5;
+    double mid = dfloor(0.5 * (ra + rb));
+    for (int t = 0; t < 4; t++) {
+        /* the favoured parity first, then the other */
+        double a = mid + (t >> 1 ? -1 : 0) + (t & 1 ? 1 : 0);
+        if (((int64_t)a & 1) != (t < 2 ? parity : !parity))
+            a += a + 1 <= rb ? 1 : -1;
+        if (a < ra || a > rb)
+            continue;
+        double l, h;
+        two_step_bounds(d, (int)a, &l, &h);
+        if (dceil(l) <= dfloor(h)) {
+            out->count = 2;
+            out->interval = (int64_t)dfloor(h);
+            out->add = (int32_t)a;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* How far the add must move for a lower bound (value lv, d/dA ls) and an

@@ -42,7 +42,6 @@ static inline double dceil(double x)
 /* Exact time of step k of the command (relative to L). */
 static inline double fit_time(const struct fit_piece *p, double k)
 {
-    stepfit_stats.evals++;
     if (p->kind == SEG_CRUISE)
         return p->off + p->g * k;
     double u = p->u0 + k;
@@ -59,7 +58,6 @@ static inline double fit_time(const struct fit_piece *p, double k)
 static inline void fit_time_d(const struct fit_piece *p, double k, double *T, double *T1,
                               double *T2)
 {
-    stepfit_stats.evals++;
     if (p->kind == SEG_CRUISE) {
         *T = p->off + p->g * k;
         *T1 = p->g;
@@ -111,11 +109,15 @@ struct fit_direct {
     const struct fit_input *in;
     /* S+-(k) for add 0, (T(k) +- E)/(k+1): an add only shifts them */
     double Sp[DIRECT_STEPS], Sm[DIRECT_STEPS];
-    double D[DIRECT_STEPS]; /* spacing rule: interval k >= D[k] (-inf: cannot bind) */
+    double D[DIRECT_STEPS];  /* spacing rule: interval k >= D[k] (-inf: cannot bind) */
+    double D1[DIRECT_STEPS]; /* max(D[k], 1): and at least a tick */
 };
 
 void fit_direct_init(const struct fit_input *in, struct fit_direct *d);
 void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r);
+/* When no add fits the first three steps: the best command of one or two
+ * steps, found without a search (1); else 0. */
+int fit_direct_short(struct fit_direct *d, struct fit_result *out);
 
 /* The closed form: every step of the input. */
 void fit_closed_try(struct fit_input *in, int A, struct fit_try *r);

@@ -6,12 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline.h"
 #include "stepcompress.h"
 #include "steptimes.h"
-#include "workpool.h"
 
 #define DEFAULT_MAX_ERROR 25e-6
-#define DEFAULT_BATCH 1024
+/* Small batches let the steppers' work start while the caller plans the
+ * next moves; each costs a little (a fit left open at its end is redone
+ * in the next). */
+#define DEFAULT_BATCH 128
+/* Batches handed to the pipeline and not yet to the sinks: how far step
+ * generation may fall behind the caller before the caller joins in. */
+#define PIPELINE_DEPTH 4
 /* How far a move may start from where a stepper is (steps), and overlap
  * the move before (s), before it is refused: far above rounding. */
 #define POS_TOLERANCE 0.01
@@ -20,13 +26,30 @@
 /* Negative times and speeds down to this are rounding, taken as 0. */
 #define ROUNDING 1e-9
 
-enum item_kind { ITEM_MOVE, ITEM_SET_POSITION, ITEM_RESET, ITEM_CLOCK };
+enum item_kind { ITEM_MOVE, ITEM_SET_POSITION, ITEM_CLOCK };
 
 struct item {
     enum item_kind kind;
     int stepper;
     double a, b;
     struct move m;
+};
+
+/* What one stepper's unit of a batch hands on. */
+struct unit_out {
+    struct step_cmd *v;
+    size_t n, cap;
+    uint64_t fallbacks; /* the stepper's count after the unit */
+    int failed;
+};
+
+/* The calls between two batch ends, in order, and how the batch ends. */
+struct batch {
+    struct item *items;
+    size_t nitems, icap, nmoves;
+    int force;
+    double until;
+    struct unit_out *out; /* per stepper */
 };
 
 struct sg_stepper {
@@ -37,7 +60,8 @@ struct sg_stepper {
     double commanded, pos_steps;
     int64_t count, mcu_position;
     double freq, offset;
-    /* Advanced by the batches. */
+    struct stepgen_stats handed;
+    /* Advanced by the batches, in the pipeline. */
     struct steptrack track;
     struct stepcompress sc;
 };
@@ -45,18 +69,21 @@ struct sg_stepper {
 struct stepgen {
     struct sg_stepper **st;
     int n;
-    struct item *items;
-    size_t nitems, icap, nmoves;
+    /* Batch b is ring[b % RING]: batches before drained went to the
+     * sinks, those up to sealed to the pipeline; sealed is being filled. */
+    struct batch ring[PIPELINE_DEPTH + 1];
+    uint64_t sealed, drained;
     unsigned batch_moves;
-    struct workpool *pool;
+    struct pipeline *pipe;
     double last_end;
     int have_move;
-    int force;
-    double until;
 };
+
+#define RING (PIPELINE_DEPTH + 1)
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void run_unit(void *ctx, uint64_t batch, unsigned job);
 static void fail(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || !errlen)
@@ -76,13 +103,11 @@ struct stepgen *stepgen_create(const struct stepgen_config *cfg, char *err, size
     }
     unsigned threads = cfg ? cfg->threads : 0;
     sg->batch_moves = cfg && cfg->batch_moves ? cfg->batch_moves : DEFAULT_BATCH;
-    if (threads) {
-        sg->pool = workpool_create(threads);
-        if (!sg->pool) {
-            fail(err, errlen, "stepgen: cannot start %u worker threads", threads);
-            free(sg);
-            return NULL;
-        }
+    sg->pipe = pipeline_create(threads, run_unit, sg);
+    if (!sg->pipe) {
+        fail(err, errlen, "stepgen: cannot start %u worker threads", threads);
+        free(sg);
+        return NULL;
     }
     return sg;
 }
@@ -91,13 +116,19 @@ void stepgen_destroy(struct stepgen *sg)
 {
     if (!sg)
         return;
-    workpool_destroy(sg->pool);
+    pipeline_destroy(sg->pipe);
     for (int i = 0; i < sg->n; i++) {
         stepcompress_free(&sg->st[i]->sc);
         free(sg->st[i]);
     }
+    for (int b = 0; b < RING; b++) {
+        struct batch *bt = &sg->ring[b];
+        for (int i = 0; bt->out && i < sg->n; i++)
+            free(bt->out[i].v);
+        free(bt->out);
+        free(bt->items);
+    }
     free(sg->st);
-    free(sg->items);
     free(sg);
 }
 
@@ -114,12 +145,14 @@ static int64_t clock_at(const struct sg_stepper *s, double print_time)
     return (int64_t)floor(c);
 }
 
-static void run_stepper(void *ctx, unsigned job)
+/* One stepper's part of one batch, in the pipeline. */
+static void run_unit(void *ctx, uint64_t batch, unsigned job)
 {
     struct stepgen *sg = ctx;
+    struct batch *bt = &sg->ring[batch % RING];
     struct sg_stepper *s = sg->st[job];
-    for (size_t i = 0; i < sg->nitems; i++) {
-        const struct item *it = &sg->items[i];
+    for (size_t i = 0; i < bt->nitems; i++) {
+        const struct item *it = &bt->items[i];
         if (it->kind == ITEM_MOVE) {
             steptrack_move(&s->track, &it->m, &s->sc);
             continue;
@@ -130,9 +163,6 @@ static void run_stepper(void *ctx, unsigned job)
         case ITEM_SET_POSITION:
             s->track.count = steptrack_count(it->a / s->track.step_distance);
             break;
-        case ITEM_RESET:
-            stepcompress_reset(&s->sc);
-            break;
         case ITEM_CLOCK:
             s->track.freq = it->a;
             s->track.offset = it->b;
@@ -142,25 +172,45 @@ static void run_stepper(void *ctx, unsigned job)
             break;
         }
     }
-    stepcompress_run(&s->sc, sg->force, sg->force ? clock_at(s, sg->until) : 0);
+    stepcompress_run(&s->sc, bt->force, bt->force ? clock_at(s, bt->until) : 0);
+    /* The commands go with the batch; its emptied buffer serves next. */
+    struct unit_out *o = &bt->out[job];
+    struct step_cmd *v = o->v;
+    size_t cap = o->cap;
+    o->v = s->sc.out;
+    o->n = s->sc.nout;
+    o->cap = s->sc.outcap;
+    s->sc.out = v;
+    s->sc.outcap = cap;
+    s->sc.nout = 0;
+    o->fallbacks = s->sc.stats.fallbacks;
+    o->failed = s->sc.failed;
 }
 
-/* Turn the buffered calls into commands and hand them on. */
-static int process(struct stepgen *sg, int force, double until, char *err, size_t errlen)
+/* Hand the oldest batch's commands to the sinks, stepper by stepper. */
+static int drain_one(struct stepgen *sg, char *err, size_t errlen)
 {
-    if (!sg->nitems && !force)
-        return 0;
-    sg->force = force;
-    sg->until = until;
-    workpool_run(sg->pool, (unsigned)sg->n, run_stepper, sg);
-    sg->nitems = sg->nmoves = 0;
+    pipeline_wait(sg->pipe, sg->drained);
+    struct batch *bt = &sg->ring[sg->drained % RING];
+    sg->drained++;
     int ret = 0;
     for (int i = 0; i < sg->n; i++) {
         struct sg_stepper *s = sg->st[i];
-        for (size_t k = 0; k < s->sc.nout; k++)
-            s->cfg.sink(s->cfg.sink_ctx, &s->sc.out[k]);
-        s->sc.nout = 0;
-        if (s->sc.failed && !ret) {
+        struct unit_out *o = &bt->out[i];
+        for (size_t k = 0; k < o->n; k++) {
+            const struct step_cmd *c = &o->v[k];
+            if (c->kind == STEP_CMD_QUEUE_STEP) {
+                s->handed.steps += c->count;
+                s->handed.queue_steps++;
+            } else if (c->kind == STEP_CMD_SET_NEXT_STEP_DIR)
+                s->handed.dir_changes++;
+            else
+                s->handed.resets++;
+            s->cfg.sink(s->cfg.sink_ctx, c);
+        }
+        o->n = 0;
+        s->handed.fallbacks = o->fallbacks;
+        if (o->failed && !ret) {
             fail(err, errlen, "%s: out of memory in step compression", s->name);
             ret = -1;
         }
@@ -168,21 +218,60 @@ static int process(struct stepgen *sg, int force, double until, char *err, size_
     return ret;
 }
 
+/* End the batch being filled; once too many wait for the sinks, the
+ * oldest is handed on (running what is left of it meanwhile). */
+static int seal(struct stepgen *sg, int force, double until, char *err, size_t errlen)
+{
+    struct batch *bt = &sg->ring[sg->sealed % RING];
+    bt->force = force;
+    bt->until = until;
+    pipeline_submit(sg->pipe);
+    sg->sealed++;
+    struct batch *next = &sg->ring[sg->sealed % RING];
+    int ret = 0;
+    while (sg->sealed - sg->drained > RING - 1)
+        if (drain_one(sg, err, errlen) < 0 && !ret)
+            ret = -1;
+    next->nitems = next->nmoves = 0;
+    return ret;
+}
+
+/* Turn every buffered call into commands and hand them all on; force
+ * also emits what later moves could lengthen, up to print time until. */
+static int process(struct stepgen *sg, int force, double until, char *err, size_t errlen)
+{
+    int ret = 0;
+    if (force || sg->ring[sg->sealed % RING].nitems)
+        ret = seal(sg, force, until, err, errlen);
+    while (sg->drained < sg->sealed)
+        if (drain_one(sg, err, errlen) < 0 && !ret)
+            ret = -1;
+    return ret;
+}
+
+/* A new call at the end of the batch being filled (counted by the
+ * caller once it is complete). */
 static struct item *new_item(struct stepgen *sg, char *err, size_t errlen)
 {
-    if (sg->nitems == sg->icap) {
-        size_t cap = sg->icap ? sg->icap * 2 : 256;
-        struct item *v = realloc(sg->items, cap * sizeof(*v));
+    struct batch *bt = &sg->ring[sg->sealed % RING];
+    if (bt->nitems == bt->icap) {
+        size_t cap = bt->icap ? bt->icap * 2 : 64;
+        struct item *v = realloc(bt->items, cap * sizeof(*v));
         if (!v) {
             fail(err, errlen, "stepgen: out of memory");
             return NULL;
         }
-        sg->items = v;
-        sg->icap = cap;
+        bt->items = v;
+        bt->icap = cap;
     }
-    struct item *it = &sg->items[sg->nitems];
+    struct item *it = &bt->items[bt->nitems];
     memset(it, 0, sizeof(*it));
     return it;
+}
+
+static struct batch *filling(struct stepgen *sg)
+{
+    return &sg->ring[sg->sealed % RING];
 }
 
 static int check_clock(const char *name, double freq, double offset, double max_error, char *err,
@@ -233,6 +322,10 @@ int stepgen_add_stepper(struct stepgen *sg, const struct stepgen_stepper_config 
         fail(err, errlen, "%s: no sink for its commands", name);
         return -1;
     }
+    /* Earlier moves are not this stepper's; and with nothing left in the
+     * pipeline, no other thread looks at the steppers while they grow. */
+    if (process(sg, 0, 0, err, errlen) < 0)
+        return -1;
     struct sg_stepper **v = realloc(sg->st, (sg->n + 1) * sizeof(*v));
     if (!v) {
         fail(err, errlen, "stepgen: out of memory");
@@ -244,8 +337,18 @@ int stepgen_add_stepper(struct stepgen *sg, const struct stepgen_stepper_config 
         fail(err, errlen, "stepgen: out of memory");
         return -1;
     }
-    /* Earlier moves are not this stepper's. */
-    if (process(sg, 0, 0, err, errlen) < 0) {
+    for (int b = 0; b < RING; b++) {
+        struct unit_out *o = realloc(sg->ring[b].out, (sg->n + 1) * sizeof(*o));
+        if (!o) {
+            fail(err, errlen, "stepgen: out of memory");
+            free(s);
+            return -1;
+        }
+        memset(&o[sg->n], 0, sizeof(*o));
+        sg->ring[b].out = o;
+    }
+    if (pipeline_set_lanes(sg->pipe, (unsigned)sg->n + 1) < 0) {
+        fail(err, errlen, "stepgen: out of memory");
         free(s);
         return -1;
     }
@@ -286,7 +389,7 @@ int stepgen_set_clock(struct stepgen *sg, int stepper, double mcu_freq, double c
     it->stepper = stepper;
     it->a = mcu_freq;
     it->b = clock_offset;
-    sg->nitems++;
+    filling(sg)->nitems++;
     s->freq = mcu_freq;
     s->offset = clock_offset;
     return 0;
@@ -406,8 +509,9 @@ int stepgen_add_move(struct stepgen *sg, const struct move *m, char *err, size_t
     for (size_t k = 0; k < sizeof(nonneg) / sizeof(nonneg[0]); k++)
         if (*nonneg[k] < 0)
             *nonneg[k] = 0;
-    sg->nitems++;
-    sg->nmoves++;
+    struct batch *bt = filling(sg);
+    bt->nitems++;
+    bt->nmoves++;
     for (int i = 0; i < sg->n; i++) {
         struct sg_stepper *s = sg->st[i];
         double p1 = steptrack_end_steps(&s->track, m);
@@ -424,8 +528,8 @@ int stepgen_add_move(struct stepgen *sg, const struct move *m, char *err, size_t
     if (!sg->have_move || end > sg->last_end)
         sg->last_end = end;
     sg->have_move = 1;
-    if (sg->nmoves >= sg->batch_moves)
-        return process(sg, 0, 0, err, errlen);
+    if (bt->nmoves >= sg->batch_moves)
+        return seal(sg, 0, 0, err, errlen);
     return 0;
 }
 
@@ -454,7 +558,7 @@ int stepgen_set_position(struct stepgen *sg, int stepper, double pos, char *err,
     it->kind = ITEM_SET_POSITION;
     it->stepper = stepper;
     it->a = pos;
-    sg->nitems++;
+    filling(sg)->nitems++;
     s->commanded = pos;
     s->pos_steps = p;
     s->count = steptrack_count(p);
@@ -508,14 +612,19 @@ int stepgen_reset_stepper(struct stepgen *sg, int stepper, int64_t mcu_position,
     struct sg_stepper *s = stepper_at(sg, stepper, err, errlen);
     if (!s)
         return -1;
-    struct item *it = new_item(sg, err, errlen);
-    if (!it)
-        return -1;
-    it->kind = ITEM_RESET;
-    it->stepper = stepper;
-    sg->nitems++;
+    /* The moves so far still advance the stepper's position; then its
+     * commands that have not reached the sink go, with the steps not
+     * yet compressed. */
+    int ret = 0;
+    if (filling(sg)->nitems)
+        ret = seal(sg, 0, 0, err, errlen);
+    if (sg->sealed)
+        pipeline_wait(sg->pipe, sg->sealed - 1);
+    for (uint64_t b = sg->drained; b < sg->sealed; b++)
+        sg->ring[b % RING].out[stepper].n = 0;
+    stepcompress_reset(&s->sc);
     s->mcu_position = mcu_position;
-    return 0;
+    return ret;
 }
 
 int stepgen_get_position(const struct stepgen *sg, int stepper, struct stepgen_position *out)
@@ -534,10 +643,6 @@ int stepgen_get_stats(const struct stepgen *sg, int stepper, struct stepgen_stat
     struct sg_stepper *s = stepper_at(sg, stepper, NULL, 0);
     if (!s)
         return -1;
-    out->steps = s->sc.stats.steps;
-    out->queue_steps = s->sc.stats.queue_steps;
-    out->dir_changes = s->sc.stats.dir_changes;
-    out->resets = s->sc.stats.resets;
-    out->fallbacks = s->sc.stats.fallbacks;
+    *out = s->handed;
     return 0;
 }

@@ -9,18 +9,23 @@
  * within max_error of the exact time, and never sooner after the step
  * before than half their exact gap (stepfit.h).
  *
- * Moves are buffered and turned into commands in batches: when
- * batch_moves have been added, and at stepgen_flush(). A batch runs the
- * steppers in parallel on `threads` extra threads; each stepper's
- * commands are still computed in one fixed order and handed to the
- * sinks from the calling thread, stepper by stepper in the order they
- * were added, so the output depends only on the calls made (and on
- * batch_moves), never on threads or timing.
- * Commands that later moves could still lengthen are held back until a
- * flush reaches their first step, so an engine flushes as print time
- * advances (not after every move: each flush is a batch). Sinks are
- * called only from stepgen_add_move(), stepgen_flush() and
- * stepgen_add_stepper(), in the caller's thread.
+ * Calls are buffered in batches of batch_moves moves, and a batch is
+ * turned into commands by a pipeline: each stepper's part of it runs on
+ * one of `threads` extra threads (or the caller's, while it waits) once
+ * its part of the batch before is done, so the steppers run in parallel
+ * with each other and with the caller planning the next moves. A
+ * stepper's commands are computed in one fixed order, and handed to the
+ * sinks from the calling thread, batch by batch and within a batch
+ * stepper by stepper in the order they were added, so the output depends
+ * only on the calls made (and on batch_moves), never on threads or
+ * timing. A few batches may wait for the sinks before the caller runs
+ * what is left of the oldest and hands it on; stepgen_flush() hands on
+ * everything. Commands that later moves could still lengthen are held
+ * back until a flush reaches their first step, so an engine flushes as
+ * print time advances (not after every move: each flush ends a batch).
+ * Sinks are called only from stepgen_add_move(), stepgen_flush(),
+ * stepgen_restart_time(), stepgen_add_stepper() and
+ * stepgen_reset_stepper(), in the caller's thread.
  *
  * Functions returning int give 0, or -1 with a message in err (which may
  * be NULL); a refused call changes nothing. */
@@ -37,7 +42,7 @@
 
 struct stepgen_config {
     unsigned threads;     /* besides the caller's; 0: none */
-    unsigned batch_moves; /* 0: 1024 */
+    unsigned batch_moves; /* 0: 128 */
 };
 
 struct stepgen_stepper_config {

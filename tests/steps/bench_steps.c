@@ -179,7 +179,7 @@ int main(int argc, char **argv)
                p->name, mv.n, mv.end_time, total / 1e6, k[0].steps / 1e6, k[1].steps / 1e6,
                k[2].steps / 1e6, k[3].steps / 1e6);
         for (int ti = 0; ti < nthreads; ti++) {
-            stepfit_stats = (struct stepfit_stats){0, 0, 0};
+            stepfit_stats = (struct stepfit_stats){0, 0};
             double best = 1e30;
             for (int rep = 0; rep < 3; rep++) {
                 double dt = run(p, &mv, mv.n, threads[ti], k);
@@ -196,9 +196,8 @@ int main(int argc, char **argv)
                    threads[ti], best, total / best / 1e6, mv.n / best / 1e6, (unsigned long long)q,
                    (unsigned long long)msgs, (double)total / q);
             if (threads[ti] == 0 && stepfit_stats.fits)
-                printf("    per fit: %.2f adds tried, %.1f time evaluations\n",
-                       (double)stepfit_stats.fitA / stepfit_stats.fits,
-                       (double)stepfit_stats.evals / stepfit_stats.fits);
+                printf("    per fit: %.2f adds tried\n",
+                       (double)stepfit_stats.fitA / stepfit_stats.fits);
         }
         /* The oracle on the first part of the same print. */
         size_t sub = mv.n < 6000 ? mv.n : 6000;

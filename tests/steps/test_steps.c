@@ -1,6 +1,7 @@
 /* Step generation and compression against exact step times. */
 #include <math.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "oracle.h"
+#include "pipeline.h"
 #include "rig.h"
 #include "synth.h"
 
@@ -593,22 +595,202 @@ static int same_logs(const struct cmd_log *a, const struct cmd_log *b)
     return a->n == b->n && memcmp(a->v, b->v, a->n * sizeof(*a->v)) == 0;
 }
 
+/* Moves, flushes part way and a G92-like set_position, so that batches
+ * end in every way they can. */
+static void run_mixed(struct rig *r)
+{
+    run_synth(r, 1, 5, 1200, 0);
+    struct synth_config c;
+    synth_default(&c, 9);
+    struct synth_moves mv = {0};
+    synth_generate(&c, 400, &mv);
+    /* well after the first print (1200 moves take under a minute) */
+    double t0 = 1000;
+    /* the second print starts elsewhere: say so, as G92 would */
+    rig_set_position(r, 0, mv.v[0].start_pos[0] + mv.v[0].start_pos[1]);
+    rig_set_position(r, 1, mv.v[0].start_pos[0] - mv.v[0].start_pos[1]);
+    rig_set_position(r, 2, mv.v[0].start_pos[2]);
+    rig_set_position(r, 3, mv.v[0].start_pos[3]);
+    for (size_t k = 0; k < mv.n; k++) {
+        struct move m = mv.v[k];
+        m.print_time += t0;
+        rig_move(r, &m);
+        if (k % 97 == 96)
+            rig_flush(r, m.print_time);
+    }
+    rig_flush(r, INFINITY);
+    synth_free(&mv);
+}
+
+/* The same calls give the same commands, whatever the threads and
+ * however the work falls between them; batch sizes change only where
+ * batches end. */
 static void test_threads_deterministic(void **state)
 {
     (void)state;
-    struct rig ref;
-    rig_init(&ref, 0, 64);
-    run_synth(&ref, 1, 5, 2000, 0);
-    for (int run = 0; run < 3; run++) {
+    static const unsigned batches[] = {1, 7, 64};
+    for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
+        struct rig ref;
+        rig_init(&ref, 0, batches[b]);
+        run_mixed(&ref);
+        rig_check(&ref);
+        static const unsigned threads[] = {1, 3};
+        for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+            struct rig r;
+            rig_init(&r, threads[t], batches[b]);
+            run_mixed(&r);
+            for (int i = 0; i < r.n; i++)
+                assert_true(same_logs(&r.log[i], &ref.log[i]));
+            rig_free(&r);
+        }
+        rig_free(&ref);
+    }
+}
+
+/* Without flushes the commands still reach the sinks as batches pile up
+ * (memory stays bounded), and a flush then hands on the rest. */
+static void test_pipeline_bounded(void **state)
+{
+    (void)state;
+    for (unsigned threads = 0; threads < 2; threads++) {
         struct rig r;
-        rig_init(&r, run == 0 ? 1 : 2, 64);
-        run_synth(&r, 1, 5, 2000, 0);
-        for (int i = 0; i < r.n; i++)
-            assert_true(same_logs(&r.log[i], &ref.log[i]));
+        rig_init(&r, threads, 4);
+        rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+        double p0[AXIS_COUNT], p1[AXIS_COUNT], t = 0.01;
+        at(p0, 0, 0, 0, 0);
+        for (int k = 0; k < 200; k++) {
+            at(p1, k % 2 ? 0 : 3, 0, 0, 0);
+            struct move m = synth_move(t, p0, p1, 0, 50, 0, 2000);
+            rig_move(&r, &m);
+            t += move_duration(&m);
+            memcpy(p0, p1, sizeof(p0));
+        }
+        /* 200 moves in batches of 4: all but the last few batches are out */
+        char err[256];
+        struct exec_steps ex = {0};
+        assert_int_equal(fw_expand(r.log[0].v, r.log[0].n, FW_EXACT, &ex, err, sizeof(err)), 0);
+        assert_true(ex.n > 240 * 150);
+        assert_true(ex.n < r.rs[0].n);
+        exec_free(&ex);
+        rig_flush(&r, INFINITY);
+        rig_check(&r);
         rig_free(&r);
     }
-    rig_check(&ref);
-    rig_free(&ref);
+}
+
+/* A reset while batches are still in the pipeline: that stepper's
+ * commands not handed on yet are dropped and it restarts with a clock;
+ * the other stepper loses nothing; threads change nothing. */
+static void test_reset_in_pipeline(void **state)
+{
+    (void)state;
+    struct cmd_log logs[2][2];
+    size_t at_reset[2];
+    for (unsigned threads = 0; threads < 2; threads++) {
+        struct rig r;
+        rig_init(&r, threads, 2);
+        rig_stepper(&r, STEPKIN_CARTESIAN_X, 0.0125, false, 0);
+        rig_stepper(&r, STEPKIN_CARTESIAN_Y, 0.0125, false, 0);
+        double p0[AXIS_COUNT], p1[AXIS_COUNT], t = 0.01;
+        at(p0, 0, 0, 0, 0);
+        for (int k = 0; k < 40; k++) {
+            at(p1, k % 2 ? 0 : 2, k % 2 ? 0 : 1, 0, 0);
+            struct move m = synth_move(t, p0, p1, 0, 40, 0, 2000);
+            rig_move(&r, &m);
+            t += move_duration(&m);
+            memcpy(p0, p1, sizeof(p0));
+        }
+        char err[256];
+        at_reset[threads] = r.log[0].n;
+        assert_int_equal(stepgen_reset_stepper(r.sg, 0, 0, err, sizeof(err)), 0);
+        assert_int_equal(r.log[0].n, at_reset[threads]);
+        /* some of X's moves never reached its sink */
+        struct exec_steps ex = {0};
+        assert_int_equal(fw_expand(r.log[0].v, r.log[0].n, FW_EXACT, &ex, err, sizeof(err)), 0);
+        assert_true(ex.n < r.rs[0].n);
+        exec_free(&ex);
+        at(p1, 1, 0, 0, 0);
+        struct move m = synth_move(t + 0.1, p0, p1, 0, 40, 0, 2000);
+        rig_move(&r, &m);
+        rig_flush(&r, INFINITY);
+        /* X starts again with a direction and a clock */
+        assert_true(r.log[0].n > at_reset[threads] + 2);
+        assert_int_equal(r.log[0].v[at_reset[threads]].kind, STEP_CMD_SET_NEXT_STEP_DIR);
+        assert_int_equal(r.log[0].v[at_reset[threads] + 1].kind, STEP_CMD_RESET_STEP_CLOCK);
+        /* Y lost nothing */
+        ex = (struct exec_steps){0};
+        assert_int_equal(fw_expand(r.log[1].v, r.log[1].n, FW_EXACT, &ex, err, sizeof(err)), 0);
+        assert_int_equal(
+            check_steps(&ex, &r.rs[1], 0, rig_max_error_ticks(&r, 1), err, sizeof(err)), 0);
+        exec_free(&ex);
+        for (int i = 0; i < 2; i++) {
+            logs[threads][i] = r.log[i];
+            r.log[i] = (struct cmd_log){0};
+        }
+        rig_free(&r);
+    }
+    assert_int_equal(at_reset[0], at_reset[1]);
+    for (int i = 0; i < 2; i++) {
+        assert_true(same_logs(&logs[0][i], &logs[1][i]));
+        cmd_log_free(&logs[0][i]);
+        cmd_log_free(&logs[1][i]);
+    }
+}
+
+struct order_log {
+    uint64_t seen[4][64];
+    /* read while later units may run */
+    _Atomic unsigned n[4];
+    volatile double work[4];
+};
+
+static void order_unit(void *ctx, uint64_t batch, unsigned lane)
+{
+    struct order_log *o = ctx;
+    /* uneven work, so that lanes overtake each other */
+    double x = 0;
+    for (unsigned i = 0; i < 2000u * ((batch * 7 + lane * 3) % 5); i++)
+        x += i * 1e-9;
+    o->work[lane] = x;
+    o->seen[lane][atomic_load(&o->n[lane])] = batch;
+    atomic_fetch_add(&o->n[lane], 1);
+}
+
+/* The pipeline runs every unit once, each lane's in batch order, and a
+ * wait returns only when all lanes have run the batch waited for. */
+static void test_pipeline_order(void **state)
+{
+    (void)state;
+    for (unsigned threads = 0; threads < 4; threads++) {
+        static struct order_log o;
+        memset(o.seen, 0, sizeof(o.seen));
+        for (int l = 0; l < 4; l++)
+            atomic_init(&o.n[l], 0);
+        struct pipeline *p = pipeline_create(threads, order_unit, &o);
+        assert_non_null(p);
+        assert_int_equal(pipeline_set_lanes(p, 3), 0);
+        for (uint64_t b = 0; b < 40; b++) {
+            pipeline_submit(p);
+            if (b % 5 == 4) {
+                pipeline_wait(p, b - 2);
+                for (int l = 0; l < 3; l++)
+                    assert_true(atomic_load(&o.n[l]) >= b - 1);
+            }
+        }
+        pipeline_wait(p, 39);
+        /* a lane added with nothing pending starts with the next batch */
+        assert_int_equal(pipeline_set_lanes(p, 4), 0);
+        for (int b = 0; b < 3; b++)
+            pipeline_submit(p);
+        pipeline_wait(p, 42);
+        for (int l = 0; l < 4; l++) {
+            unsigned want = l < 3 ? 43 : 3;
+            assert_int_equal(atomic_load(&o.n[l]), want);
+            for (unsigned i = 0; i < want; i++)
+                assert_int_equal(o.seen[l][i], (l < 3 ? 0 : 40) + i);
+        }
+        pipeline_destroy(p);
+    }
 }
 
 /* The checks must be able to fail: a wrong expansion, a step moved past
@@ -751,23 +933,16 @@ int main(int argc, char **argv)
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_constant_velocity),
-        cmocka_unit_test(test_accel_from_zero),
-        cmocka_unit_test(test_decel_to_zero),
-        cmocka_unit_test(test_reversals),
-        cmocka_unit_test(test_corexy_diagonal),
-        cmocka_unit_test(test_tiny_moves),
-        cmocka_unit_test(test_very_slow),
-        cmocka_unit_test(test_extrusion_retractions),
-        cmocka_unit_test(test_set_position),
-        cmocka_unit_test(test_flush_until),
-        cmocka_unit_test(test_clock_mapping),
-        cmocka_unit_test(test_reset_stepper),
-        cmocka_unit_test(test_reset_drops_pending),
-        cmocka_unit_test(test_random_stress),
-        cmocka_unit_test(test_synthetic_vs_oracle),
-        cmocka_unit_test(test_threads_deterministic),
-        cmocka_unit_test(test_checker_catches_errors),
+        cmocka_unit_test(test_constant_velocity),   cmocka_unit_test(test_accel_from_zero),
+        cmocka_unit_test(test_decel_to_zero),       cmocka_unit_test(test_reversals),
+        cmocka_unit_test(test_corexy_diagonal),     cmocka_unit_test(test_tiny_moves),
+        cmocka_unit_test(test_very_slow),           cmocka_unit_test(test_extrusion_retractions),
+        cmocka_unit_test(test_set_position),        cmocka_unit_test(test_flush_until),
+        cmocka_unit_test(test_clock_mapping),       cmocka_unit_test(test_reset_stepper),
+        cmocka_unit_test(test_reset_drops_pending), cmocka_unit_test(test_random_stress),
+        cmocka_unit_test(test_synthetic_vs_oracle), cmocka_unit_test(test_threads_deterministic),
+        cmocka_unit_test(test_pipeline_bounded),    cmocka_unit_test(test_reset_in_pipeline),
+        cmocka_unit_test(test_pipeline_order),      cmocka_unit_test(test_checker_catches_errors),
         cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
