@@ -14,6 +14,12 @@ double cli_wall_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+int cli_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcmp(s + n - m, suffix);
+}
+
 int cli_largest_gcode(const char *dir, char *out, size_t outlen)
 {
     DIR *d = opendir(dir);
@@ -22,8 +28,7 @@ int cli_largest_gcode(const char *dir, char *out, size_t outlen)
     off_t best = -1;
     struct dirent *ent;
     while ((ent = readdir(d))) {
-        size_t n = strlen(ent->d_name);
-        if (n < 7 || strcmp(ent->d_name + n - 6, ".gcode"))
+        if (!cli_ends_with(ent->d_name, ".gcode"))
             continue;
         char path[4096];
         struct stat st;

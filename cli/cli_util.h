@@ -8,6 +8,9 @@
  * figures only, never for anything simulated. */
 double cli_wall_seconds(void);
 
+/* Does s end in suffix? */
+int cli_ends_with(const char *s, const char *suffix);
+
 /* The largest .gcode file in dir into out (ties: the first name); 0 if
  * there is none. */
 int cli_largest_gcode(const char *dir, char *out, size_t outlen);

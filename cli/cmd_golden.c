@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "golden.h"
 #include "scenario_check.h"
@@ -16,19 +17,25 @@
 
 enum { GOLDEN_SAME = 0, GOLDEN_DIFFERS = 1, GOLDEN_USAGE = 2, GOLDEN_CANNOT = 3 };
 
-int run_scenario(const char *path, const char *trace_path)
+/* The scenario at path, or NULL after saying why (who: "run", "golden"). */
+static struct scenario *load(const char *who, const char *path)
 {
     struct scenario *s = malloc(sizeof(*s));
     char err[1024];
-    if (!s) {
-        fprintf(stderr, "run: out of memory\n");
-        return 3;
-    }
-    if (scenario_load(path, DEFAULT_PRINTER, s, err, sizeof(err))) {
-        fprintf(stderr, "run: %s\n", err);
+    if (!s || scenario_load(path, DEFAULT_PRINTER, s, err, sizeof(err))) {
+        fprintf(stderr, "%s: %s\n", who, s ? err : "out of memory");
         free(s);
-        return 3;
+        return NULL;
     }
+    return s;
+}
+
+int run_scenario(const char *path, const char *trace_path)
+{
+    struct scenario *s = load("run", path);
+    char err[1024];
+    if (!s)
+        return 3;
     printf("scenario %s: %s\n", s->name, s->purpose);
     int rc = scenario_check(s, trace_path, stdout, err, sizeof(err));
     if (rc < 0)
@@ -58,9 +65,9 @@ static char **all_scenarios(const char *dir, size_t *n)
     size_t cap = 0;
     struct dirent *ent;
     while ((ent = readdir(d))) {
-        size_t len = strlen(ent->d_name);
-        if (len < 5 || strcmp(ent->d_name + len - 4, ".scn"))
+        if (!cli_ends_with(ent->d_name, ".scn"))
             continue;
+        size_t len = strlen(ent->d_name);
         if (*n + 1 >= cap) {
             cap = cap ? 2 * cap : 32;
             char **l = realloc(list, cap * sizeof(*l));
@@ -96,13 +103,10 @@ static void usage(FILE *f)
 
 static int one(const char *path, const char *golden_dir, const char *firmware, int update)
 {
-    struct scenario *s = malloc(sizeof(*s));
+    struct scenario *s = load("golden", path);
     char err[1024];
-    if (!s || scenario_load(path, DEFAULT_PRINTER, s, err, sizeof(err))) {
-        fprintf(stderr, "golden: %s\n", s ? err : "out of memory");
-        free(s);
+    if (!s)
         return GOLDEN_CANNOT;
-    }
     if (firmware)
         snprintf(s->backend, sizeof(s->backend), "avr=%s", firmware);
     char golden[2048], actual[2100];

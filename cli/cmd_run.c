@@ -88,12 +88,6 @@ static void usage(FILE *f)
             LOCKSTEP_EXAMPLES, twin_fault_help());
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
-}
-
 static void print_summary(const char *cfg, const char *gcode, const struct twin_run_result *res,
                           double wall, int refused)
 {
@@ -208,7 +202,7 @@ int cmd_run(int argc, char **argv)
             return 2;
         }
     }
-    if (npos == 1 && ends_with(positional[0], ".scn")) {
+    if (npos == 1 && cli_ends_with(positional[0], ".scn")) {
         if (nfaults) {
             fprintf(stderr, "run: a scenario names its own faults; --fault goes with G-code\n");
             return 2;
@@ -218,8 +212,8 @@ int cmd_run(int argc, char **argv)
     const char *cfg = LOCKSTEP_EXAMPLES "/printer-ramps.cfg";
     /* A small real part, sliced for the example printer. */
     const char *gcode = LOCKSTEP_EXAMPLES "/coaster.gcode";
-    if (npos == 1 && (ends_with(positional[0], ".gcode") || ends_with(positional[0], ".gco") ||
-                      ends_with(positional[0], ".g"))) {
+    if (npos == 1 && (cli_ends_with(positional[0], ".gcode") ||
+                      cli_ends_with(positional[0], ".gco") || cli_ends_with(positional[0], ".g"))) {
         gcode = positional[0];
     } else {
         if (npos >= 1)

@@ -57,12 +57,6 @@ static void usage(FILE *f)
             LOCKSTEP_EXAMPLES, LOCKSTEP_AVR_DICT, LOCKSTEP_SHARED_GCODE, viz_controls_help);
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
-}
-
 static int parse_args(int argc, char **argv, struct view_args *a)
 {
     memset(a, 0, sizeof(*a));
@@ -152,7 +146,7 @@ static int parse_args(int argc, char **argv, struct view_args *a)
                 a->frames = (int)n;
             }
         } else if (s[0] != '-') {
-            if (ends_with(s, ".cfg") && !a->config) {
+            if (cli_ends_with(s, ".cfg") && !a->config) {
                 a->config = s;
             } else if (viz_trace_sniff(s) && !a->trace) {
                 a->trace = s;

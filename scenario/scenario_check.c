@@ -81,14 +81,6 @@ static void on_progress(void *ctx, const struct twin_progress *p)
     }
 }
 
-static const struct twin_stepper_report *stepper(const struct twin_report *r, const char *name)
-{
-    for (size_t i = 0; i < r->nsteppers; i++)
-        if (!strcmp(r->steppers[i].name, name))
-            return &r->steppers[i];
-    return NULL;
-}
-
 /* The shutdown reason as expected: in full, or the MCU's own words. */
 static bool same_reason(const char *reason, const char *want)
 {
@@ -132,7 +124,7 @@ static int judge(const struct scenario *s, const struct watch *w, const struct t
                     continue;
                 char name[16];
                 snprintf(name, sizeof(name), "stepper_%c", "xyz"[a]);
-                const struct twin_stepper_report *st = stepper(r, name);
+                const struct twin_stepper_report *st = twin_report_stepper(r, name);
                 if (!st)
                     FAILED(x, "expect position %c=%.4f: the printer has no %s", "XYZ"[a],
                            x -> pos[a], name);
@@ -143,10 +135,8 @@ static int judge(const struct scenario *s, const struct watch *w, const struct t
             break;
         case SCN_REACH:
             if (w->reached[i] < 0 || w->reached[i] > x->time) {
-                double c = NAN;
-                for (size_t k = 0; k < r->nheaters; k++)
-                    if (!strcmp(r->heaters[k].name, x->name))
-                        c = r->heaters[k].block;
+                const struct twin_heater_report *h = twin_report_heater(r, x->name);
+                double c = h ? h->block : NAN;
                 if (w->reached[i] < 0)
                     FAILED(
                         x,
@@ -222,7 +212,7 @@ static int judge(const struct scenario *s, const struct watch *w, const struct t
                                r->steppers[k].name, (long long)r->steppers[k].motor.lost,
                                (unsigned long long)r->steppers[k].motor.slips);
             } else {
-                const struct twin_stepper_report *st = stepper(r, x->name);
+                const struct twin_stepper_report *st = twin_report_stepper(r, x->name);
                 if (!st)
                     FAILED(x, "expect lost %s: the printer has no such stepper", x->name);
                 else if (st->motor.lost != x->count)

@@ -603,6 +603,22 @@ double twin_heater_temp(const struct twin *tw, const char *name)
     return NAN;
 }
 
+const struct twin_stepper_report *twin_report_stepper(const struct twin_report *r, const char *name)
+{
+    for (size_t i = 0; i < r->nsteppers; i++)
+        if (!strcmp(r->steppers[i].name, name))
+            return &r->steppers[i];
+    return NULL;
+}
+
+const struct twin_heater_report *twin_report_heater(const struct twin_report *r, const char *name)
+{
+    for (size_t i = 0; i < r->nheaters; i++)
+        if (!strcmp(r->heaters[i].name, name))
+            return &r->heaters[i];
+    return NULL;
+}
+
 void twin_report(struct twin *tw, struct twin_report *r)
 {
     memset(r, 0, sizeof(*r));

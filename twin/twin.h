@@ -155,6 +155,12 @@ struct twin_report {
     uint64_t hash; /* twin_record_hash */
 };
 
+/* A stepper or heater of a report by name ("stepper_x", "heater_bed"), or
+ * NULL if the printer has none. */
+const struct twin_stepper_report *twin_report_stepper(const struct twin_report *r,
+                                                      const char *name);
+const struct twin_heater_report *twin_report_heater(const struct twin_report *r, const char *name);
+
 /* The state now. Also closes the step runs in progress in the trace. */
 void twin_report(struct twin *tw, struct twin_report *r);
 

@@ -53,12 +53,9 @@ void twin_record_comment(struct twin_record *r, const char *fmt, ...)
     va_end(ap);
 }
 
-void twin_record_header(struct twin_record *r, const char *fmt, ...)
+/* The line in r->line: into the hash, and the file if there is one. */
+static void emit_line(struct twin_record *r)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->line, sizeof(r->line), fmt, ap);
-    va_end(ap);
     size_t len = strlen(r->line);
     r->hash = fnv(r->hash, r->line, len);
     r->hash = fnv(r->hash, "\n", 1);
@@ -66,6 +63,15 @@ void twin_record_header(struct twin_record *r, const char *fmt, ...)
         fwrite(r->line, 1, len, r->f);
         fputc('\n', r->f);
     }
+}
+
+void twin_record_header(struct twin_record *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->line, sizeof(r->line), fmt, ap);
+    va_end(ap);
+    emit_line(r);
 }
 
 void twin_record(struct twin *tw, uint64_t cycle, const char *fmt, ...)
@@ -78,13 +84,7 @@ void twin_record(struct twin *tw, uint64_t cycle, const char *fmt, ...)
     if (n > 0 && (size_t)n < sizeof(r->line))
         vsnprintf(r->line + n, sizeof(r->line) - (size_t)n, fmt, ap);
     va_end(ap);
-    size_t len = strlen(r->line);
-    r->hash = fnv(r->hash, r->line, len);
-    r->hash = fnv(r->hash, "\n", 1);
-    if (r->f) {
-        fwrite(r->line, 1, len, r->f);
-        fputc('\n', r->f);
-    }
+    emit_line(r);
 }
 
 void twin_record_event(struct twin_record *r, uint64_t cycle, uint32_t what, uint32_t value)

@@ -122,12 +122,10 @@ int twin_schedule_init(struct twin_schedule *s, const char *dict_path, const uns
     memset(s, 0, sizeof(*s));
     s->stats.min_late = INT64_MAX;
     s->stats.max_late = INT64_MIN;
-    for (int i = 0; i < 256; i++)
-        s->oid_stepper[i] = -1;
     s->nsteppers = nsteppers < TWIN_MAX_STEPPERS ? nsteppers : TWIN_MAX_STEPPERS;
     for (size_t i = 0; i < s->nsteppers; i++)
         s->step_pin[i] = step_pins[i];
-    frame_parser_init(&s->parser, on_block, s);
+    twin_schedule_reset(s); /* as the MCU starts: no oids, sequence 0 */
     if (!dict_path)
         return 0;
     s->dict = dict_load_file(dict_path, err, errlen);

@@ -108,20 +108,18 @@ void fx_report(struct fx *f, struct twin_report *r)
 
 const struct twin_stepper_report *fx_stepper(const struct twin_report *r, const char *name)
 {
-    for (size_t i = 0; i < r->nsteppers; i++)
-        if (!strcmp(r->steppers[i].name, name))
-            return &r->steppers[i];
-    fail_msg("the twin has no stepper %s", name);
-    return NULL;
+    const struct twin_stepper_report *s = twin_report_stepper(r, name);
+    if (!s)
+        fail_msg("the twin has no stepper %s", name);
+    return s;
 }
 
 const struct twin_heater_report *fx_heater(const struct twin_report *r, const char *name)
 {
-    for (size_t i = 0; i < r->nheaters; i++)
-        if (!strcmp(r->heaters[i].name, name))
-            return &r->heaters[i];
-    fail_msg("the twin has no heater %s", name);
-    return NULL;
+    const struct twin_heater_report *h = twin_report_heater(r, name);
+    if (!h)
+        fail_msg("the twin has no heater %s", name);
+    return h;
 }
 
 void fx_finish(struct fx *f, struct twin_run_result *res)
