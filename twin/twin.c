@@ -471,6 +471,7 @@ void twin_close(struct twin *tw)
     twin_schedule_free(&tw->sched);
     free(tw->rx);
     free(tw->rx_cycle);
+    free(tw->held);
     printer_config_free(&tw->pc);
     free(tw->config_path);
     free(tw);

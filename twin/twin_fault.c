@@ -33,6 +33,7 @@ static const struct fault_kind {
      "mosfet-stuck-on:HEATER"},
     {"heater-ok", TWIN_FAULT_HEATER_OK, TWIN_PART_HEATER, VALUE_NONE, "heater-ok:HEATER"},
     {"host-stall", TWIN_FAULT_HOST_STALL, TWIN_PART_NONE, VALUE_SECONDS, "host-stall:SECONDS"},
+    {"wire-jam", TWIN_FAULT_WIRE_JAM, TWIN_PART_NONE, VALUE_SECONDS, "wire-jam:SECONDS"},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -142,7 +143,7 @@ static int read_value(const struct fault_kind *k, const char *text, struct twin_
     case VALUE_SECONDS:
         if (!ok || !(v > 0) || v > 3600)
             return fail(err, errlen, spec,
-                        "expected seconds above 0, at most 3600, after 'host-stall:', got '%s'",
+                        "expected seconds above 0, at most 3600, after '%s:', got '%s'", k->name,
                         text);
         break;
     case VALUE_NONE:
@@ -268,6 +269,7 @@ const char *twin_fault_help(void)
            "  heater-open:HEATER         heater disconnected (mosfet-stuck-on: full power;\n"
            "                             heater-ok: all of the heater's faults repaired)\n"
            "  host-stall:SECONDS         the host sends nothing; only the MCU runs\n"
+           "  wire-jam:SECONDS           the host's bytes are held that long, then arrive\n"
            "  ...@t=SECONDS              at a simulated time (default: at once)\n"
            "  ...@line=N                 when the engine starts G-code line N\n"
            "  ...@HEATER>TEMP, @HEATER<TEMP  when that thermistor passes TEMP C\n"

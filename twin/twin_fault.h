@@ -14,6 +14,8 @@
  *          | mosfet-stuck-on:HEATER    full power whatever the pin says
  *          | heater-ok:HEATER          every fault of that heater repaired
  *          | host-stall:SECONDS        the host sends nothing for that long
+ *          | wire-jam:SECONDS          the host's bytes are held on the wire for
+ *                                      that long, then reach the MCU together
  *   WHEN   = t=SECONDS                 at that simulated time
  *          | line=N                    when the engine starts G-code line N
  *          | HEATER>TEMP | HEATER<TEMP when that thermistor's temperature
@@ -44,6 +46,7 @@ enum twin_fault_kind {
     TWIN_FAULT_MOSFET_STUCK_ON,
     TWIN_FAULT_HEATER_OK,
     TWIN_FAULT_HOST_STALL,
+    TWIN_FAULT_WIRE_JAM,
 };
 
 enum twin_fault_when {
@@ -61,7 +64,7 @@ struct twin_fault {
     enum twin_fault_kind kind;
     enum twin_part_kind part_kind;
     char part[TWIN_NAME_MAX]; /* the config section: "stepper_x", "heater_bed" */
-    double value;             /* cycles (slip), scale (torque), seconds (host-stall) */
+    double value;             /* cycles (slip), scale (torque), seconds (host-stall, wire-jam) */
     enum twin_fault_when when;
     double at_time;            /* s */
     unsigned long at_line;     /* 1 = the first line */

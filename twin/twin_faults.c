@@ -88,6 +88,9 @@ int twin_fault_act(struct twin *tw, struct twin_fault_state *fs, uint64_t now)
             tw->stall_until = until;
         break;
     }
+    case TWIN_FAULT_WIRE_JAM:
+        twin_jam_wire(tw, now + twin_cycles(tw, f->value));
+        break;
     }
     return tw->failed ? -1 : 0;
 }

@@ -134,6 +134,11 @@ struct twin {
     uint8_t *rx;
     uint64_t *rx_cycle;
     size_t rxlen, rxcap;
+    /* A jammed wire (fault wire-jam) holds the host's bytes until
+     * jam_until, then hands them to the MCU together. */
+    uint64_t jam_until;
+    uint8_t *held;
+    size_t nheld, heldcap;
 
     struct twin_fault_state faults[TWIN_MAX_FAULTS];
     size_t nfaults;
@@ -159,6 +164,8 @@ void twin_on_rx(void *ctx, uint64_t cycle, uint8_t byte);
 void twin_fail(struct twin *tw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 double twin_seconds(const struct twin *tw, uint64_t cycle);
 uint64_t twin_cycles(const struct twin *tw, double seconds);
+/* Start (or lengthen) a jam of the host-to-MCU wire until cycle until. */
+void twin_jam_wire(struct twin *tw, uint64_t until);
 
 /* twin_wiring.c: the pin watch and the parts' state. */
 void twin_on_pin(void *ctx, uint64_t cycle, unsigned pin, int level);

@@ -130,12 +130,39 @@ static void tick(struct twin *tw, uint64_t now)
         tw->tick_fn(tw->tick_ctx, twin_seconds(tw, now));
 }
 
+static void hand_to_mcu(struct twin *tw, uint64_t now, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        twin_record_event(&tw->rec, now, EVENT_TX, data[i]);
+    sim_mcu_uart_send(tw->mcu, data, len);
+    twin_schedule_host_bytes(&tw->sched, data, len);
+    tw->slice = tw->slice_min;
+}
+
+void twin_jam_wire(struct twin *tw, uint64_t until)
+{
+    if (until > tw->jam_until)
+        tw->jam_until = until;
+}
+
+/* The jam is over: what the host sent meanwhile arrives in one burst,
+ * as from an adapter that hung and recovered. */
+static void release_wire(struct twin *tw, uint64_t now)
+{
+    twin_record(tw, now, "wire released %zu bytes", tw->nheld);
+    size_t n = tw->nheld;
+    tw->nheld = 0;
+    hand_to_mcu(tw, now, tw->held, n);
+}
+
 int twin_world_run(struct twin *tw, uint64_t target, bool for_host)
 {
     for (;;) {
         if (tw->failed)
             return -1;
         uint64_t now = sim_mcu_cycle(tw->mcu);
+        if (tw->nheld && now >= tw->jam_until)
+            release_wire(tw, now);
         bool stalled = now < tw->stall_until;
         uint64_t goal = stalled && tw->stall_until > target ? tw->stall_until : target;
         if (now >= goal)
@@ -146,6 +173,8 @@ int twin_world_run(struct twin *tw, uint64_t target, bool for_host)
         uint64_t due = twin_faults_next_time(tw);
         if (due > now && due < next)
             next = due;
+        if (tw->nheld && tw->jam_until < next)
+            next = tw->jam_until;
         if (for_host && !stalled && now + tw->slice < next)
             next = now + tw->slice;
         size_t rx_before = tw->rxlen;
@@ -180,11 +209,24 @@ static int tp_write(struct link_transport *t, const uint8_t *data, size_t len)
         return -1;
     }
     uint64_t now = sim_mcu_cycle(tw->mcu);
-    for (size_t i = 0; i < len; i++)
-        twin_record_event(&tw->rec, now, EVENT_TX, data[i]);
-    sim_mcu_uart_send(tw->mcu, data, len);
-    twin_schedule_host_bytes(&tw->sched, data, len);
-    tw->slice = tw->slice_min;
+    if (now >= tw->jam_until) {
+        hand_to_mcu(tw, now, data, len);
+        return 0;
+    }
+    if (tw->nheld + len > tw->heldcap) {
+        size_t cap = tw->heldcap ? tw->heldcap : 1024;
+        while (cap < tw->nheld + len)
+            cap *= 2;
+        uint8_t *held = realloc(tw->held, cap);
+        if (!held) {
+            snprintf(t->error, sizeof(t->error), "out of memory for the jammed wire's bytes");
+            return -1;
+        }
+        tw->held = held;
+        tw->heldcap = cap;
+    }
+    memcpy(tw->held + tw->nheld, data, len);
+    tw->nheld += len;
     return 0;
 }
 
@@ -245,6 +287,10 @@ static int tp_reset_mcu(struct link_transport *t)
     twin_schedule_reset(&tw->sched);
     tw->clock_origin_known = false;
     tw->rxlen = 0;
+    /* The reset line (DTR) goes through the same adapter: resetting it
+     * drops what it held for the old session and ends the jam. */
+    tw->nheld = 0;
+    tw->jam_until = 0;
     return 0;
 }
 

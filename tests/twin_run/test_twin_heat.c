@@ -18,37 +18,9 @@ static void open_with(struct fx *f, const char *fault)
     fx_open(f, &o);
 }
 
-static double now(struct fx *f)
-{
-    return twin_time(twin_run_twin(f->r));
-}
-
 static const char *shutdown_reason(struct fx *f)
 {
     return engine_shutdown_reason(twin_run_engine(f->r));
-}
-
-static void expect_shutdown(struct fx *f, const char *want)
-{
-    const char *why = shutdown_reason(f);
-    if (!why || !strstr(why, want))
-        fail_msg("want a shutdown with '%s', got %s; answers:\n%s", want, why ? why : "none",
-                 f->ans);
-    /* The engine told the user, once, with Klipper's "!!". */
-    char line[200];
-    snprintf(line, sizeof(line), "!! %s", why);
-    assert_non_null(strstr(f->ans, line));
-}
-
-/* The heater pin has let go: off for good. */
-static void expect_heater_off(struct fx *f, const char *heater)
-{
-    char err[256];
-    if (twin_run_until(twin_run_twin(f->r), now(f) + 1.0, err, sizeof(err)))
-        fail_msg("%s", err);
-    struct twin_report r;
-    fx_report(f, &r);
-    assert_true(fx_heater(&r, heater)->duty == 0.0);
 }
 
 static void test_heat_up_hotend(void **state)
@@ -56,9 +28,9 @@ static void test_heat_up_hotend(void **state)
     (void)state;
     struct fx f;
     open_with(&f, NULL);
-    double t0 = now(&f);
+    double t0 = fx_time(&f);
     fx_ok(&f, "M109 S200");
-    double took = now(&f) - t0;
+    double took = fx_time(&f) - t0;
     /* The model's hotend needs 92.5 s to 200 C at full power; PID eases
      * off before the target and M109 waits for it to settle. */
     if (took < 85 || took > 160)
@@ -85,9 +57,9 @@ static void test_heat_up_bed(void **state)
     (void)state;
     struct fx f;
     open_with(&f, NULL);
-    double t0 = now(&f);
+    double t0 = fx_time(&f);
     fx_ok(&f, "M190 S60");
-    double took = now(&f) - t0;
+    double took = fx_time(&f) - t0;
     /* Watermark control: full power until 60 - max_delta (2 C) as the
      * host smooths it; the model's bed reaches 58 C in about 2 min. */
     if (took < 100 || took > 200)
@@ -108,8 +80,8 @@ static void check_sensor_fault(const char *fault)
     fx_ok(&f, "M104 S200");
     fx_line(&f, "G4 P3000");
     fx_line(&f, "M400");
-    expect_shutdown(&f, "MCU 'mcu' shutdown: ADC out of range");
-    expect_heater_off(&f, "extruder");
+    fx_expect_shutdown(&f, "MCU 'mcu' shutdown: ADC out of range");
+    fx_expect_heater_off(&f, "extruder");
     fx_finish(&f, NULL);
 }
 
@@ -138,8 +110,8 @@ static void test_heater_disconnected(void **state)
     struct fx f;
     open_with(&f, "heater-open:extruder");
     fx_line(&f, "M109 S200");
-    expect_shutdown(&f, "Heater extruder not heating at expected rate");
-    expect_heater_off(&f, "extruder");
+    fx_expect_shutdown(&f, "Heater extruder not heating at expected rate");
+    fx_expect_heater_off(&f, "extruder");
     struct twin_report r;
     fx_report(&f, &r);
     assert_true(fx_heater(&r, "extruder")->peak_block < 26);
@@ -154,7 +126,7 @@ static void test_thermistor_detached(void **state)
     struct fx f;
     open_with(&f, "thermistor-detached:extruder@extruder>150");
     fx_line(&f, "M109 S200");
-    expect_shutdown(&f, "Heater extruder not heating at expected rate");
+    fx_expect_shutdown(&f, "Heater extruder not heating at expected rate");
     struct twin_run_result res;
     fx_finish(&f, &res);
     assert_true(res.report.faults[0].fired);
@@ -173,7 +145,7 @@ static void test_mosfet_stuck_on(void **state)
     open_with(&f, "mosfet-stuck-on:extruder@t=1");
     fx_line(&f, "G4 P200000");
     fx_line(&f, "M400");
-    expect_shutdown(&f, "MCU 'mcu' shutdown: ADC out of range");
+    fx_expect_shutdown(&f, "MCU 'mcu' shutdown: ADC out of range");
     struct twin_report r;
     fx_report(&f, &r);
     const struct twin_heater_report *h = fx_heater(&r, "extruder");
@@ -193,11 +165,11 @@ static void test_host_stall(void **state)
     fx_ok(&f, "M104 S200");
     fx_ok(&f, "G4 P2000");
     fx_ok(&f, "M400"); /* the heater is on by now */
-    double t0 = now(&f);
+    double t0 = fx_time(&f);
     fx_line(&f, "M400");
-    assert_true(now(&f) - t0 >= 5.0);
-    expect_shutdown(&f, "Missed scheduling of next digital out event");
-    expect_heater_off(&f, "extruder");
+    assert_true(fx_time(&f) - t0 >= 5.0);
+    fx_expect_shutdown(&f, "Missed scheduling of next digital out event");
+    fx_expect_heater_off(&f, "extruder");
     fx_finish(&f, NULL);
 }
 
@@ -211,7 +183,7 @@ static void test_host_stall_idle(void **state)
     fx_ok(&f, "M400");
     fx_ok(&f, "G4 P1000");
     fx_ok(&f, "M400");
-    assert_true(now(&f) > 6);
+    assert_true(fx_time(&f) > 6);
     assert_null(shutdown_reason(&f));
     fx_finish(&f, NULL);
 }

@@ -39,6 +39,10 @@ static void test_fault_specs(void **state)
     assert_true(f.when == TWIN_WHEN_BELOW && f.threshold == 40);
     assert_string_equal(f.watch, "heater_bed");
 
+    assert_int_equal(twin_fault_parse("wire-jam:0.25@line=7", &f, err, sizeof(err)), 0);
+    assert_true(f.kind == TWIN_FAULT_WIRE_JAM && f.value == 0.25);
+    assert_true(f.when == TWIN_WHEN_LINE && f.at_line == 7);
+
     assert_int_equal(twin_fault_parse("endstop-closed:stepper_z", &f, err, sizeof(err)), 0);
     assert_int_equal(f.kind, TWIN_FAULT_ENDSTOP_CLOSED);
     assert_int_equal(twin_fault_parse("mosfet-stuck-on:heater_bed", &f, err, sizeof(err)), 0);
@@ -66,6 +70,8 @@ static void test_bad_fault_specs(void **state)
         {"thermistor-open:chamber", "unknown heater 'chamber' (expected extruder or heater_bed"},
         {"host-stall:0", "expected seconds above 0, at most 3600, after 'host-stall:', got '0'"},
         {"host-stall:x:5", "expected host-stall:SECONDS"},
+        {"wire-jam:-1", "expected seconds above 0, at most 3600, after 'wire-jam:', got '-1'"},
+        {"wire-jam", "expected wire-jam:SECONDS"},
         {"slip:x:2@t=abc", "expected t=SECONDS (a number, 0 or more), got 't=abc'"},
         {"slip:x:2@t=-1", "got 't=-1'"},
         {"slip:x:2@line=0", "expected line=N (a line number, 1 or more), got 'line=0'"},

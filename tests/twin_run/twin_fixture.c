@@ -147,3 +147,29 @@ int fx_run_selected(const struct CMUnitTest *tests, size_t count, int argc, char
     }
     return _cmocka_run_group_tests("all", tests, count, NULL, NULL);
 }
+
+double fx_time(struct fx *f)
+{
+    return twin_time(twin_run_twin(f->r));
+}
+
+void fx_expect_shutdown(struct fx *f, const char *want)
+{
+    const char *why = engine_shutdown_reason(twin_run_engine(f->r));
+    if (!why || !strstr(why, want))
+        fail_msg("want a shutdown with '%s', got %s; answers:\n%s", want, why ? why : "none",
+                 f->ans);
+    char line[200];
+    snprintf(line, sizeof(line), "!! %s", why);
+    assert_non_null(strstr(f->ans, line));
+}
+
+void fx_expect_heater_off(struct fx *f, const char *heater)
+{
+    char err[256];
+    if (twin_run_until(twin_run_twin(f->r), fx_time(f) + 1.0, err, sizeof(err)))
+        fail_msg("%s", err);
+    struct twin_report r;
+    fx_report(f, &r);
+    assert_true(fx_heater(&r, heater)->duty == 0.0);
+}

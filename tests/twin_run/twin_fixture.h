@@ -50,6 +50,14 @@ const struct twin_stepper_report *fx_stepper(const struct twin_report *r, const 
 const struct twin_heater_report *fx_heater(const struct twin_report *r, const char *name);
 void fx_finish(struct fx *f, struct twin_run_result *res);
 
+/* Simulated seconds now. */
+double fx_time(struct fx *f);
+/* The MCU shut down with a reason containing want, and the engine told
+ * the user once, with Klipper's "!!". */
+void fx_expect_shutdown(struct fx *f, const char *want);
+/* A second later the heater's pin is off. */
+void fx_expect_heater_off(struct fx *f, const char *heater);
+
 /* Run one test by name (argv[1]), or all. */
 int fx_run_selected(const struct CMUnitTest *tests, size_t count, int argc, char **argv);
 
