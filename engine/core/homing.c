@@ -63,14 +63,20 @@ static int home_axis(struct engine *e, int axis, char *err, size_t errlen)
     double travel = fabs(homepos[axis] - start[axis]);
     double ratio = travel > 0.0 ? fmin(1.0, r->homing_retract_dist / travel) : 0.0;
     double d = homepos[axis] - start[axis];
-    double retract[AXIS_COUNT], again[AXIS_COUNT];
+    /* Only the axis being homed moves from here on: the others stay where
+     * the first approach halted them (on a corexy both motors halt, and
+     * the other axis may have moved by a step), so that no rounding puts
+     * a move on them. */
+    double retract[AXIS_COUNT], again[AXIS_COUNT], target[AXIS_COUNT];
     memcpy(retract, final, sizeof(retract));
     retract[axis] = homepos[axis] - d * ratio;
     memcpy(again, retract, sizeof(again));
     again[axis] = retract[axis] - d * ratio;
+    memcpy(target, final, sizeof(target));
+    target[axis] = homepos[axis];
     if (engine_homing_toolhead_move(e, axis, retract, r->homing_retract_speed, err, errlen))
         return -1;
-    return approach(e, axis, again, homepos, r->second_homing_speed, true, final, err, errlen);
+    return approach(e, axis, again, target, r->second_homing_speed, true, final, err, errlen);
 }
 
 static int home_axes(struct engine *e, unsigned axes, char *err, size_t errlen)
