@@ -1,5 +1,4 @@
 #include "axis_model.h"
-#include "rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -12,12 +11,7 @@ struct axis_model {
     double mm_per_microstep; /* signed: negative when reversed */
     int64_t rotor_at_start;
     double position;
-    struct model_rng rng;
-    bool pressed;
-    double trigger_point;
-    uint64_t closures;
-    enum endstop_fault fault;
-    bool reported;
+    struct endstop_switch sw; /* if p.has_endstop */
     char error[192];
 };
 
@@ -54,7 +48,18 @@ static bool finite_in(const char *name, double v, double lo, double hi, const ch
     return false;
 }
 
-static bool params_valid(const struct axis_params *p, char *err, size_t errlen)
+struct endstop_switch_params axis_endstop_params(const struct axis_params *p)
+{
+    return (struct endstop_switch_params){
+        .end = p->endstop_end,
+        .position = p->endstop_position,
+        .spread = p->endstop_spread,
+        .hysteresis = p->endstop_hysteresis,
+        .seed = p->seed,
+    };
+}
+
+bool axis_params_valid(const struct axis_params *p, char *err, size_t errlen)
 {
     if (!finite_in("rotation_distance", p->rotation_distance, 1e-6, 1e6, "mm > 0", err, errlen) ||
         !finite_in("gear_ratio", p->gear_ratio, 1e-6, 1e6, "a ratio > 0", err, errlen) ||
@@ -64,27 +69,9 @@ static bool params_valid(const struct axis_params *p, char *err, size_t errlen)
         !finite_in("start_position", p->start_position, p->frame_min, p->frame_max,
                    "mm within the frame", err, errlen))
         return false;
-    if (!p->has_endstop)
-        return true;
-    if (p->endstop_end != AXIS_END_MIN && p->endstop_end != AXIS_END_MAX) {
-        snprintf(err, errlen, "axis_params.endstop_end: expected AXIS_END_MIN or AXIS_END_MAX");
-        return false;
-    }
-    if (!finite_in("endstop_spread", p->endstop_spread, 0, 1, "mm from 0 to 1", err, errlen) ||
-        !finite_in("endstop_hysteresis", p->endstop_hysteresis, 0, 10, "mm from 0 to 10", err,
-                   errlen))
-        return false;
-    /* The whole spread must be reachable, or some seeds would give a
-     * switch that never closes. */
-    double lo = p->frame_min + p->endstop_spread, hi = p->frame_max - p->endstop_spread;
-    if (!isfinite(p->endstop_position) || p->endstop_position < lo || p->endstop_position > hi) {
-        snprintf(err, errlen,
-                 "axis_params.endstop_position: expected mm from %g to %g (the frame less the "
-                 "spread), got %g",
-                 lo, hi, p->endstop_position);
-        return false;
-    }
-    return true;
+    struct endstop_switch_params sw = axis_endstop_params(p);
+    return !p->has_endstop ||
+           endstop_switch_params_valid(&sw, p->frame_min, p->frame_max, "axis_params", err, errlen);
 }
 
 /* Snap values within rounding noise of a whole microstep onto it before
@@ -113,50 +100,13 @@ static int set_motor_travel(struct axis_model *a, char *err, size_t errlen)
     return 0;
 }
 
-static void arm_switch(struct axis_model *a)
-{
-    a->trigger_point = a->p.endstop_position + a->p.endstop_spread * model_rng_symmetric(&a->rng);
-}
-
-/* The switch's own mechanics, faults aside. */
-static void move_switch(struct axis_model *a)
-{
-    if (!a->p.has_endstop)
-        return;
-    double toward = a->p.endstop_end == AXIS_END_MIN ? a->trigger_point - a->position
-                                                     : a->position - a->trigger_point;
-    if (!a->pressed && toward >= 0.0) {
-        a->pressed = true;
-        a->closures++;
-    } else if (a->pressed && toward < -a->p.endstop_hysteresis) {
-        a->pressed = false;
-        arm_switch(a);
-    }
-}
-
-static bool reported_state(const struct axis_model *a)
-{
-    switch (a->fault) {
-    case ENDSTOP_STUCK_OPEN:
-        return false;
-    case ENDSTOP_STUCK_CLOSED:
-        return true;
-    default:
-        return a->pressed;
-    }
-}
-
 /* Returns 1 if the reported switch state changed. */
 static int update(struct axis_model *a)
 {
     int64_t moved = stepper_model_rotor(a->motor) - a->rotor_at_start;
     double x = a->p.start_position + (double)moved * a->mm_per_microstep;
     a->position = fmin(fmax(x, a->p.frame_min), a->p.frame_max);
-    move_switch(a);
-    bool now = reported_state(a);
-    int changed = now != a->reported;
-    a->reported = now;
-    return changed;
+    return a->p.has_endstop ? endstop_switch_move(&a->sw, a->position) : 0;
 }
 
 struct axis_model *axis_model_create(const struct axis_params *p, struct stepper_model *motor,
@@ -166,7 +116,7 @@ struct axis_model *axis_model_create(const struct axis_params *p, struct stepper
         snprintf(err, errlen, "axis: no motor given");
         return NULL;
     }
-    if (!params_valid(p, err, errlen))
+    if (!axis_params_valid(p, err, errlen))
         return NULL;
     struct axis_model *a = calloc(1, sizeof(*a));
     if (!a) {
@@ -184,12 +134,11 @@ struct axis_model *axis_model_create(const struct axis_params *p, struct stepper
         free(a);
         return NULL;
     }
-    model_rng_seed(&a->rng, p->seed);
-    if (p->has_endstop)
-        arm_switch(a);
     a->position = p->start_position;
-    move_switch(a);
-    a->reported = reported_state(a);
+    if (p->has_endstop) {
+        struct endstop_switch_params sw = axis_endstop_params(p);
+        endstop_switch_init(&a->sw, &sw, a->position);
+    }
     return a;
 }
 
@@ -218,16 +167,11 @@ int axis_model_set_endstop_fault(struct axis_model *a, enum endstop_fault fault)
         snprintf(a->error, sizeof(a->error), "endstop fault: this axis has no endstop");
         return -1;
     }
-    if (fault != ENDSTOP_WORKING && fault != ENDSTOP_STUCK_OPEN && fault != ENDSTOP_STUCK_CLOSED) {
+    int rc = endstop_switch_set_fault(&a->sw, fault);
+    if (rc < 0)
         snprintf(a->error, sizeof(a->error),
                  "endstop fault: expected working, stuck open or stuck closed, got %d", (int)fault);
-        return -1;
-    }
-    a->fault = fault;
-    bool now = reported_state(a);
-    int changed = now != a->reported;
-    a->reported = now;
-    return changed;
+    return rc;
 }
 
 double axis_model_position(const struct axis_model *a)
@@ -237,7 +181,7 @@ double axis_model_position(const struct axis_model *a)
 
 bool axis_model_endstop_closed(const struct axis_model *a)
 {
-    return a->reported;
+    return a->p.has_endstop && a->sw.reported;
 }
 
 struct stepper_model *axis_model_motor(const struct axis_model *a)
@@ -254,10 +198,10 @@ void axis_model_report(const struct axis_model *a, struct axis_report *out)
 {
     *out = (struct axis_report){
         .position = a->position,
-        .endstop_closed = a->reported,
-        .switch_pressed = a->pressed,
-        .trigger_point = a->trigger_point,
-        .closures = a->closures,
-        .fault = a->fault,
+        .endstop_closed = a->p.has_endstop && a->sw.reported,
+        .switch_pressed = a->sw.pressed,
+        .trigger_point = a->sw.trigger_point,
+        .closures = a->sw.closures,
+        .fault = a->sw.fault,
     };
 }

@@ -10,14 +10,8 @@
  * frame_max: the axis sets the motor's travel so that driving into the
  * frame stalls the rotor and loses whole electrical cycles.
  *
- * The endstop closes when the carriage reaches its trigger point (at or
- * below it for a min endstop, at or above for a max one) and opens again
- * once the carriage has backed off past the trigger point by hysteresis.
- * Each trigger point is endstop_position + u * endstop_spread with u
- * uniform in [-1, 1), drawn from a PRNG seeded with seed when the switch
- * is armed (at creation and each time it opens): the same seed gives the
- * same trigger points. "Closed" means triggered; which level the MCU pin
- * reads then is the board's business (struct board_stepper). */
+ * The endstop is an endstop_switch (endstop_switch.h) on the carriage
+ * position. */
 #ifndef LOCKSTEP_SIM_MODELS_AXIS_MODEL_H
 #define LOCKSTEP_SIM_MODELS_AXIS_MODEL_H
 
@@ -25,18 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "endstop_switch.h"
 #include "stepper_model.h"
-
-enum axis_end {
-    AXIS_END_MIN,
-    AXIS_END_MAX,
-};
-
-enum endstop_fault {
-    ENDSTOP_WORKING,
-    ENDSTOP_STUCK_OPEN,   /* never reports closed */
-    ENDSTOP_STUCK_CLOSED, /* always reports closed */
-};
 
 struct axis_params {
     double rotation_distance; /* mm per rotation of the pulley or screw */
@@ -62,6 +46,12 @@ void axis_params_default(struct axis_params *p);
  * m * (rotation_distance / (2 pi gear_ratio))^2, with the distance in
  * metres; for stepper_params.load_inertia. */
 double axis_reflected_inertia(double mass_kg, double rotation_distance_mm, double gear_ratio);
+
+/* Whether p is valid; if not, err names axis_params.FIELD and what was
+ * expected. */
+bool axis_params_valid(const struct axis_params *p, char *err, size_t errlen);
+/* The endstop switch that p describes. */
+struct endstop_switch_params axis_endstop_params(const struct axis_params *p);
 
 struct axis_model;
 

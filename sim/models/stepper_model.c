@@ -352,7 +352,7 @@ int stepper_model_set_torque_scale(struct stepper_model *m, double scale)
     return 0;
 }
 
-int stepper_model_set_travel(struct stepper_model *m, int64_t lo, int64_t hi)
+static int travel_valid(struct stepper_model *m, int64_t lo, int64_t hi)
 {
     const int64_t far = INT64_C(1) << 62;
     if (lo < -far || hi > far) {
@@ -365,6 +365,25 @@ int stepper_model_set_travel(struct stepper_model *m, int64_t lo, int64_t hi)
                   (long long)hi);
         return -1;
     }
+    return 0;
+}
+
+int stepper_model_move_travel(struct stepper_model *m, int64_t lo, int64_t hi)
+{
+    if (travel_valid(m, lo, hi) < 0)
+        return -1;
+    m->has_travel = true;
+    m->travel_lo = lo;
+    m->travel_hi = hi;
+    hold_within(m, lo, hi);
+    set_anchor(m, m->anchor);
+    return 0;
+}
+
+int stepper_model_set_travel(struct stepper_model *m, int64_t lo, int64_t hi)
+{
+    if (travel_valid(m, lo, hi) < 0)
+        return -1;
     int64_t rotor = m->commanded - m->lost;
     if (rotor < lo || rotor > hi) {
         set_error(m, "travel: the rotor at %lld microsteps is outside %lld..%lld", (long long)rotor,

@@ -85,6 +85,11 @@ int stepper_model_set_torque_scale(struct stepper_model *m, double scale);
  * whenever the field gets further. Returns -1 if lo > hi or the rotor is
  * already outside. */
 int stepper_model_set_travel(struct stepper_model *m, int64_t lo, int64_t hi);
+/* An obstacle that moves (another motor shifted it, as on a corexy
+ * gantry): the same, but a rotor now outside is pushed back as if driven
+ * into it, losing whole cycles if the field is more than half a cycle
+ * past. Returns -1 only if lo > hi or an end is beyond +-2^62. */
+int stepper_model_move_travel(struct stepper_model *m, int64_t lo, int64_t hi);
 
 struct stepper_report {
     int64_t commanded;          /* net microsteps of the field: step edges while enabled */

@@ -27,7 +27,11 @@ void profile_init(struct profile *p, long n, double v, double a)
 
 double profile_step_time(const struct profile *p, long k)
 {
-    double x = (double)k - 0.5;
+    return profile_time_at(p, (double)k - 0.5);
+}
+
+double profile_time_at(const struct profile *p, double x)
+{
     if (x <= p->d_accel)
         return sqrt(2.0 * x / p->a);
     if (x <= p->d_cruise)

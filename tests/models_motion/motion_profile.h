@@ -23,6 +23,8 @@ void profile_init(struct profile *p, long n, double v, double a);
 /* Seconds from the start of the move to step k (1..n): the moment the
  * ideal position passes k - 0.5 microsteps, as Klipper steps. */
 double profile_step_time(const struct profile *p, long k);
+/* Seconds from the start of the move until it has gone x microsteps. */
+double profile_time_at(const struct profile *p, double x);
 
 /* Feeds moves to a motor, through its axis when there is one. */
 struct drive {

@@ -380,6 +380,28 @@ static void test_travel(void **state)
     stepper_model_destroy(m);
 }
 
+/* An obstacle moved onto the rotor pushes it back: within half a cycle
+ * it is only pressed, further it loses whole cycles. */
+static void test_move_travel(void **state)
+{
+    (void)state;
+    struct stepper_model *m = new_motor(NULL);
+    uint64_t now = 10;
+    slow_steps(m, &now, 1, 40);
+    /* 20 past the new end: pressed against it, nothing lost. */
+    assert_int_equal(stepper_model_move_travel(m, -100, 20), 0);
+    struct stepper_report r = report(m);
+    assert_true(r.lost == 0 && r.rotor == 20);
+    /* 35 past: more than half a cycle, so the rotor falls back a whole
+     * cycle behind its field. */
+    assert_int_equal(stepper_model_move_travel(m, -100, 5), 0);
+    r = report(m);
+    assert_true(r.lost == CYCLE && r.slips == 1 && r.rotor == 40 - CYCLE);
+    assert_int_equal(stepper_model_move_travel(m, 10, 5), -1);
+    assert_non_null(strstr(stepper_model_error(m), "lower end 10 is above upper end 5"));
+    stepper_model_destroy(m);
+}
+
 static void test_bad_params(void **state)
 {
     (void)state;
@@ -461,6 +483,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_time_order),
         cmocka_unit_test(test_timing_violations),
         cmocka_unit_test(test_travel),
+        cmocka_unit_test(test_move_travel),
         cmocka_unit_test(test_bad_params),
         cmocka_unit_test(test_default_curve),
     };
