@@ -142,7 +142,7 @@ static int match_socket(const struct twin_opts *o, const struct board *b,
     return 0;
 }
 
-enum motor_load { LOAD_BELT, LOAD_SCREW, LOAD_EXTRUDER };
+enum motor_load { LOAD_BELT, LOAD_GANTRY, LOAD_SCREW, LOAD_EXTRUDER };
 
 static int make_motor(struct twin_stepper *s, const struct stepper_config *sc, double freq,
                       enum motor_load load, const char *path, char *err, size_t errlen)
@@ -156,6 +156,11 @@ static int make_motor(struct twin_stepper *s, const struct stepper_config *sc, d
      * default printer, scaled by the config's own pulley or screw. */
     if (load == LOAD_BELT) { /* X, Y: a 1 kg carriage or bed */
         sp.load_inertia = axis_reflected_inertia(1.0, sc->rotation_distance, sc->gear_ratio);
+    } else if (load == LOAD_GANTRY) {
+        /* Corexy: a 1 kg carriage's kinetic energy m (x'^2 + y'^2) / 2 is
+         * m (a'^2 + b'^2) / 4 in the belts, so each motor carries half of
+         * it, whichever way the carriage goes. */
+        sp.load_inertia = axis_reflected_inertia(0.5, sc->rotation_distance, sc->gear_ratio);
     } else if (load == LOAD_SCREW) { /* Z: a 1.5 kg gantry, plus the screw itself */
         sp.load_inertia = axis_reflected_inertia(1.5, sc->rotation_distance, sc->gear_ratio) + 1e-6;
         sp.friction_torque = 0.03;
@@ -170,6 +175,7 @@ static int make_motor(struct twin_stepper *s, const struct stepper_config *sc, d
                           sc->name, why);
     s->mm_per_microstep = sc->step_distance;
     s->rail = -1;
+    s->gantry_motor = -1;
     if (!s->has_enable)
         stepper_model_set_enable(s->motor, 0, true);
     return 0;
@@ -181,8 +187,11 @@ static int build_rail(struct twin *tw, const struct twin_opts *o, size_t i, char
     const struct rail_config *rc = &tw->pc.rails[i];
     struct twin_stepper *s = &tw->steppers[tw->nsteppers];
     if (match_socket(o, tw->board, &rc->stepper, s, err, errlen) ||
-        make_motor(s, &rc->stepper, tw->freq, i == 2 ? LOAD_SCREW : LOAD_BELT, o->config_path, err,
-                   errlen))
+        make_motor(s, &rc->stepper, tw->freq,
+                   i == 2                                   ? LOAD_SCREW
+                   : tw->pc.kinematics == KINEMATICS_COREXY ? LOAD_GANTRY
+                                                            : LOAD_BELT,
+                   o->config_path, err, errlen))
         return -1;
     s->rail = (int)i;
     unsigned es;
@@ -221,6 +230,14 @@ static int build_rail(struct twin *tw, const struct twin_opts *o, size_t i, char
     ap.endstop_hysteresis = ENDSTOP_HYSTERESIS_MM;
     /* Each axis draws from its own sequence. */
     ap.seed = o->seed * 0x9e3779b97f4a7c15ull + i + 1;
+    if (tw->pc.kinematics == KINEMATICS_COREXY && i < 2) {
+        /* The gantry is built once both of its motors are. */
+        s->gantry_motor = (int)i;
+        tw->gantry_params[i] = ap;
+        tw->gantry_stepper[i] = (int)tw->nsteppers;
+        tw->nsteppers++;
+        return 0;
+    }
     char why[200];
     s->axis = axis_model_create(&ap, s->motor, why, sizeof(why));
     if (!s->axis)
@@ -228,6 +245,25 @@ static int build_rail(struct twin *tw, const struct twin_opts *o, size_t i, char
                           o->config_path, rc->stepper.name, why);
     s->start_mm = ap.start_position;
     tw->nsteppers++;
+    return 0;
+}
+
+static int build_gantry(struct twin *tw, const struct twin_opts *o, char *err, size_t errlen)
+{
+    struct twin_stepper *a = &tw->steppers[tw->gantry_stepper[COREXY_X]];
+    struct twin_stepper *b = &tw->steppers[tw->gantry_stepper[COREXY_Y]];
+    struct stepper_model *motors[2] = {a->motor, b->motor};
+    char why[200];
+    tw->gantry = corexy_model_create(tw->gantry_params, motors, why, sizeof(why));
+    if (!tw->gantry)
+        return build_fail(err, errlen,
+                          "%s: [stepper_x], [stepper_y]: the twin's corexy model "
+                          "refuses them: %s",
+                          o->config_path, why);
+    double x = tw->gantry_params[COREXY_X].start_position;
+    double y = tw->gantry_params[COREXY_Y].start_position;
+    a->start_mm = x + y;
+    b->start_mm = x - y;
     return 0;
 }
 
@@ -325,14 +361,11 @@ static int build_fan(struct twin *tw, const struct twin_opts *o, char *err, size
 
 static int build(struct twin *tw, const struct twin_opts *o, char *err, size_t errlen)
 {
-    if (tw->pc.kinematics == KINEMATICS_COREXY)
-        return build_fail(err, errlen,
-                          "%s: [printer] kinematics: the twin models cartesian printers (one "
-                          "motor per axis), got corexy",
-                          o->config_path);
     for (size_t i = 0; i < tw->pc.nrails && i < 3; i++)
         if (build_rail(tw, o, i, err, errlen))
             return -1;
+    if (tw->pc.kinematics == KINEMATICS_COREXY && build_gantry(tw, o, err, errlen))
+        return -1;
     if (tw->pc.extruder.present && tw->pc.extruder.has_stepper &&
         build_extruder_motor(tw, o, err, errlen))
         return -1;
@@ -438,16 +471,18 @@ struct twin *twin_open(const struct twin_opts *o, char *err, size_t errlen)
     twin_record_comment(&tw->rec, "backend %s, board %s, seed %llu, config %s", tw->backend,
                         tw->board->name, (unsigned long long)o->seed, o->config_path);
     twin_record_header(&tw->rec, "freq %u", tw->freq);
+    if (tw->gantry)
+        twin_record_header(&tw->rec, "kinematics corexy");
     for (size_t i = 0; i < tw->nsteppers; i++) {
         const struct twin_stepper *s = &tw->steppers[i];
         twin_record_header(&tw->rec, "stepper %s rail %c mm_per_step %.9g start %.4f", s->name,
                            s->rail >= 0 ? "xyz"[s->rail] : 'e', s->mm_per_microstep,
-                           s->axis ? s->start_mm : 0.0);
+                           s->rail >= 0 ? s->start_mm : 0.0);
     }
     for (size_t i = 0; i < tw->nheaters; i++)
         twin_record_header(&tw->rec, "heater %s", tw->heaters[i].name);
     for (size_t i = 0; i < tw->nsteppers; i++)
-        if (tw->steppers[i].axis)
+        if (tw->steppers[i].has_endstop)
             twin_drive_endstop(tw, &tw->steppers[i], 0);
     twin_thermal_update(tw, 0);
     return tw;
@@ -464,6 +499,7 @@ void twin_close(struct twin *tw)
         axis_model_destroy(tw->steppers[i].axis);
         stepper_model_destroy(tw->steppers[i].motor);
     }
+    corexy_model_destroy(tw->gantry);
     /* A stepper whose build failed half-way holds a motor not counted yet. */
     if (tw->nsteppers < TWIN_MAX_STEPPERS)
         stepper_model_destroy(tw->steppers[tw->nsteppers].motor);
@@ -620,6 +656,20 @@ const struct twin_heater_report *twin_report_heater(const struct twin_report *r,
     return NULL;
 }
 
+/* Carriage x or y had both gantry motors followed every step. */
+static double gantry_commanded(const struct twin *tw, int axis)
+{
+    double belt[2];
+    for (int m = 0; m < 2; m++) {
+        const struct twin_stepper *s = &tw->steppers[tw->gantry_stepper[m]];
+        struct stepper_report rep;
+        stepper_model_report(s->motor, &rep);
+        belt[m] =
+            s->start_mm + (s->reversed ? -1.0 : 1.0) * (double)rep.commanded * s->mm_per_microstep;
+    }
+    return axis == COREXY_X ? (belt[0] + belt[1]) / 2 : (belt[0] - belt[1]) / 2;
+}
+
 void twin_report(struct twin *tw, struct twin_report *r)
 {
     memset(r, 0, sizeof(*r));
@@ -643,6 +693,11 @@ void twin_report(struct twin *tw, struct twin_report *r)
                 s->start_mm + sign * (double)sr->motor.commanded * s->mm_per_microstep;
             sr->actual_mm = axis_model_position(s->axis);
             sr->endstop_closed = axis_model_endstop_closed(s->axis);
+        } else if (s->gantry_motor >= 0) {
+            sr->is_axis = true;
+            sr->commanded_mm = gantry_commanded(tw, s->gantry_motor);
+            sr->actual_mm = corexy_model_position(tw->gantry, s->gantry_motor);
+            sr->endstop_closed = corexy_model_endstop_closed(tw->gantry, s->gantry_motor);
         } else {
             sr->commanded_mm = sign * (double)sr->motor.commanded * s->mm_per_microstep;
             sr->actual_mm = sign * (double)sr->motor.rotor * s->mm_per_microstep;

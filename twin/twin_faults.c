@@ -43,9 +43,11 @@ static void act_on_endstop(struct twin *tw, struct twin_stepper *s, enum twin_fa
     enum endstop_fault ef = k == TWIN_FAULT_ENDSTOP_OPEN     ? ENDSTOP_STUCK_OPEN
                             : k == TWIN_FAULT_ENDSTOP_CLOSED ? ENDSTOP_STUCK_CLOSED
                                                              : ENDSTOP_WORKING;
-    int rc = axis_model_set_endstop_fault(s->axis, ef);
+    int rc = s->axis ? axis_model_set_endstop_fault(s->axis, ef)
+                     : corexy_model_set_endstop_fault(tw->gantry, s->gantry_motor, ef);
     if (rc < 0)
-        twin_fail(tw, "%s: %s", s->name, axis_model_error(s->axis));
+        twin_fail(tw, "%s: %s", s->name,
+                  s->axis ? axis_model_error(s->axis) : corexy_model_error(tw->gantry));
     else if (rc == 1)
         twin_drive_endstop(tw, s, now);
 }

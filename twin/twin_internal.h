@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "axis_model.h"
+#include "corexy_model.h"
 #include "board.h"
 #include "heater_model.h"
 #include "printer_config.h"
@@ -53,12 +54,14 @@ struct twin_stepper {
     unsigned step_pin, dir_pin, enable_pin;
     bool has_enable, enable_active_low;
     struct stepper_model *motor;
-    struct axis_model *axis; /* NULL for the extruder */
+    struct axis_model *axis; /* a cartesian rail; NULL for the extruder and a gantry motor */
+    int gantry_motor;        /* COREXY_X (a) or COREXY_Y (b) on a corexy gantry, else -1 */
     bool has_endstop;
     unsigned endstop_pin;
     int triggered_level;
-    bool reversed; /* the cfg's '!' on dir_pin: the motor is mounted the other way */
-    double start_mm, mm_per_microstep;
+    bool reversed;   /* the cfg's '!' on dir_pin: the motor is mounted the other way */
+    double start_mm; /* the carriage's, or a gantry motor's belt (a = x + y, b = x - y) */
+    double mm_per_microstep;
     int dir_level;
     /* The trace's step run in progress: edges at run_start, then
      * run_interval later, the interval growing by run_add after each edge
@@ -108,6 +111,11 @@ struct twin {
 
     struct twin_stepper steppers[TWIN_MAX_STEPPERS];
     size_t nsteppers;
+    /* A corexy printer's x and y: stepper_x and stepper_y drive it
+     * together (their axis is NULL). */
+    struct corexy_model *gantry;
+    struct axis_params gantry_params[2];
+    int gantry_stepper[2]; /* the steppers of motors a and b */
     struct twin_heater heaters[TWIN_MAX_HEATERS];
     size_t nheaters;
     int hotend; /* the heater the fan blows on, or -1 */
@@ -170,6 +178,8 @@ void twin_jam_wire(struct twin *tw, uint64_t until);
 /* twin_wiring.c: the pin watch and the parts' state. */
 void twin_on_pin(void *ctx, uint64_t cycle, unsigned pin, int level);
 void twin_drive_endstop(struct twin *tw, struct twin_stepper *s, uint64_t cycle);
+/* The stepper's endstop as the machine reports it (faults applied). */
+bool twin_endstop_closed(const struct twin *tw, const struct twin_stepper *s);
 void twin_flush_run(struct twin *tw, struct twin_stepper *s);
 void twin_pwm_idle(struct twin *tw, struct twin_pwm *p, const char *name, uint64_t now);
 

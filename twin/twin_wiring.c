@@ -8,9 +8,16 @@
 /* Record tags of the binary events in the hash. */
 #define EVENT_PIN 0x10000u
 
+bool twin_endstop_closed(const struct twin *tw, const struct twin_stepper *s)
+{
+    if (s->axis)
+        return axis_model_endstop_closed(s->axis);
+    return s->gantry_motor >= 0 && corexy_model_endstop_closed(tw->gantry, s->gantry_motor);
+}
+
 void twin_drive_endstop(struct twin *tw, struct twin_stepper *s, uint64_t cycle)
 {
-    bool closed = axis_model_endstop_closed(s->axis);
+    bool closed = twin_endstop_closed(tw, s);
     int level = closed ? s->triggered_level : !s->triggered_level;
     sim_mcu_set_input(tw->mcu, s->endstop_pin, level);
     twin_record(tw, cycle, "endstop %s %s", s->name, closed ? "closed" : "open");
@@ -68,6 +75,15 @@ static void step_edge(struct twin *tw, struct twin_stepper *s, uint64_t cycle)
             twin_drive_endstop(tw, s, cycle);
         else if (rc < 0)
             model_error(tw, cycle, s->name, axis_model_error(s->axis));
+    } else if (s->gantry_motor >= 0) {
+        /* One motor of the gantry moves the carriage in x and y: either
+         * switch may change. */
+        int rc = corexy_model_step(tw->gantry, s->gantry_motor, cycle);
+        if (rc < 0)
+            model_error(tw, cycle, s->name, corexy_model_error(tw->gantry));
+        for (int axis = 0; rc > 0 && axis < 2; axis++)
+            if (rc & (axis == COREXY_X ? COREXY_X_CHANGED : COREXY_Y_CHANGED))
+                twin_drive_endstop(tw, &tw->steppers[tw->gantry_stepper[axis]], cycle);
     } else if (stepper_model_step(s->motor, cycle) < 0) {
         model_error(tw, cycle, s->name, stepper_model_error(s->motor));
     }

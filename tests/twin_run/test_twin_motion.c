@@ -104,6 +104,39 @@ static void test_moves(void **state)
     fx_finish(&f, NULL);
 }
 
+/* A corexy: both motors home each axis, and the carriage goes where
+ * the engine says, x from the sum of the belts and y from their
+ * difference. */
+static void test_corexy(void **state)
+{
+    (void)state;
+    struct fx f;
+    struct fx_opts o;
+    fx_opts_init(&o);
+    o.cfg = TEST_DATA "/corexy.cfg";
+    fx_open(&f, &o);
+    fx_ok(&f, "G28");
+    check_carriages(&f, "after G28");
+    int64_t a0 = fx_mcu_position(&f, "stepper_x"), b0 = fx_mcu_position(&f, "stepper_y");
+    /* The diagonal x = y turns motor a alone; x = -y motor b alone. */
+    fx_ok(&f, "G1 X130 Y130 F12000");
+    check_carriages(&f, "on the x = y diagonal");
+    assert_int_equal(fx_mcu_position(&f, "stepper_y"), b0);
+    assert_int_equal(fx_mcu_position(&f, "stepper_x") - a0, 60 * 80);
+    fx_ok(&f, "G1 X100 Y160");
+    check_carriages(&f, "on the x = -y diagonal");
+    assert_int_equal(fx_mcu_position(&f, "stepper_x") - a0, 60 * 80);
+    assert_int_equal(fx_mcu_position(&f, "stepper_y") - b0, -60 * 80);
+    fx_ok(&f, "G1 X5 Y195 F18000");
+    fx_ok(&f, "G1 X195 Y5");
+    check_carriages(&f, "after the corners");
+    struct twin_report r;
+    fx_report(&f, &r);
+    check_step_times(&r, 2000);
+    assert_int_equal(r.model_errors, 0);
+    fx_finish(&f, NULL);
+}
+
 /* Klipper turns a driver on before it steps it. */
 static void test_no_steps_while_disabled(void **state)
 {
@@ -426,6 +459,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_home_all),
         cmocka_unit_test(test_moves),
+        cmocka_unit_test(test_corexy),
         cmocka_unit_test(test_no_steps_while_disabled),
         cmocka_unit_test(test_home_from_switch),
         cmocka_unit_test(test_firmware_restart),

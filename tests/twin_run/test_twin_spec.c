@@ -163,8 +163,6 @@ static void test_bad_printers(void **state)
                    "[heater_bed] sensor_pin: PK7 is no thermistor input on board ramps14");
     expect_refused("sensor_type: EPCOS 100K B57560G104F", "sensor_type: PT1000",
                    "[extruder] sensor_type: the twin models NTC thermistors only");
-    expect_refused("kinematics: cartesian", "kinematics: corexy",
-                   "[printer] kinematics: the twin models cartesian printers");
     expect_refused("pin: PH6", "pin: PH4", "[fan] pin: PH4 is not the fan output of board ramps14");
 }
 
