@@ -20,5 +20,7 @@ int cmd_golden(int argc, char **argv);
 int run_scenario(const char *path, const char *trace_path);
 /* lockstep bench twin (cmd_bench_twin.c) */
 int bench_twin(int argc, char **argv);
+/* lockstep trace export: a trace as VCD (cmd_trace.c) */
+int cmd_trace(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const struct subcommand {
     {"dump", cmd_dump, "print a file of message blocks (batch output) as commands"},
     {"run", cmd_run, "print G-code on the digital twin: simulated MCU, steppers, heaters"},
     {"golden", cmd_golden, "run the scenarios and compare their traces with golden/"},
+    {"trace", cmd_trace, "export a trace as VCD for a waveform viewer (GTKWave)"},
     {"view", cmd_view, "show planned (and executed) moves in an SDL2 window, or as a PNG"},
 };
 

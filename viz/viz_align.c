@@ -115,7 +115,7 @@ static bool any_edges_after(const struct aligner *al, uint64_t tick)
     for (int a = 0; a < 3; a++) {
         const struct viz_stepper *s = al->rail[a];
         if (s && s->nruns) {
-            const struct viz_run *r = &s->runs[s->nruns - 1];
+            const struct trace_run *r = &s->runs[s->nruns - 1];
             if (viz_run_edge_tick(r, r->count - 1) >= tick)
                 return true;
         }
@@ -137,7 +137,7 @@ static uint64_t motion_end(const struct aligner *al, const struct viz_stepper *s
         uint64_t last = viz_run_edge_tick(&s->runs[r], s->runs[r].count - 1);
         if (r + 1 == s->nruns)
             return last + 1;
-        const struct viz_run *next = &s->runs[r + 1];
+        const struct trace_run *next = &s->runs[r + 1];
         if (next->tick - last >= gap || next->dir != s->runs[r].dir || next->tick > planned_end)
             return last + 1;
     }
@@ -213,7 +213,7 @@ static uint64_t find_pause(const struct aligner *al, uint64_t from, uint64_t unt
         }
         if (pick < 0)
             return 0;
-        const struct viz_run *r = &al->rail[pick]->runs[next[pick]++];
+        const struct trace_run *r = &al->rail[pick]->runs[next[pick]++];
         if (started && covered >= from && covered < until && r->tick > covered + gap)
             return covered;
         if (r->tick > until)
@@ -411,6 +411,14 @@ int viz_align(struct viz_plan *p, const struct viz_trace *tr, struct viz_exec *e
     st->first_dev_t = -1.0;
     for (size_t i = 0; i < p->n; i++)
         dev[i] = -1.0f;
+    if (tr->corexy) {
+        /* Its carriage is (a + b) / 2, (a - b) / 2 of two belts: the
+         * per-rail matching below does not apply. */
+        snprintf(err, errlen,
+                 "the trace is of a corexy printer: the executed path is rebuilt for cartesian "
+                 "printers only (view the plan without the trace)");
+        return -1;
+    }
     struct aligner al = {.p = p, .tr = tr, .dev = dev, .st = st};
     float coarsest = 0.0f;
     for (int a = 0; a < 3; a++) {

@@ -12,28 +12,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VIZ_TRACE_MAX_STEPPERS 8
-#define VIZ_TRACE_MAX_HEATERS 8
-#define VIZ_TRACE_NAME 40
+#include "trace.h"
 
-enum viz_rail { VIZ_RAIL_X, VIZ_RAIL_Y, VIZ_RAIL_Z, VIZ_RAIL_E, VIZ_RAIL_COUNT };
+#define VIZ_TRACE_MAX_STEPPERS TRACE_MAX_STEPPERS
+#define VIZ_TRACE_MAX_HEATERS TRACE_MAX_HEATERS
+#define VIZ_TRACE_NAME TRACE_NAME
 
-/* count edges, the first at tick, then interval apart, the interval
- * growing by add after each edge. */
-struct viz_run {
-    uint64_t tick;
-    uint64_t edges_before; /* edges of the stepper before this run */
-    int64_t steps_before;  /* signed: + towards +mm */
-    uint32_t interval, count;
-    int32_t add;
-    int8_t dir; /* +1 or -1 */
+enum viz_rail {
+    VIZ_RAIL_X = TRACE_RAIL_X,
+    VIZ_RAIL_Y = TRACE_RAIL_Y,
+    VIZ_RAIL_Z = TRACE_RAIL_Z,
+    VIZ_RAIL_E = TRACE_RAIL_E,
+    VIZ_RAIL_COUNT = TRACE_RAIL_COUNT
 };
 
 struct viz_stepper {
     char name[VIZ_TRACE_NAME];
     int rail; /* enum viz_rail */
     double mm_per_step, start_mm;
-    struct viz_run *runs;
+    struct trace_run *runs; /* sorted by tick */
     size_t nruns, cap;
 };
 
@@ -63,6 +60,7 @@ struct viz_trace {
      * named the files the trace ran (else empty). */
     char config[512], gcode[512];
     double freq; /* ticks per second */
+    bool corexy; /* "kinematics corexy": stepper_x and stepper_y are belts, not rails */
     struct viz_stepper steppers[VIZ_TRACE_MAX_STEPPERS];
     size_t nsteppers;
     struct viz_heater heaters[VIZ_TRACE_MAX_HEATERS];
@@ -74,8 +72,8 @@ struct viz_trace {
 };
 
 /* Read a trace file, or trace text (name stands for the file in
- * messages). Returns 0, or -1 with err naming the file and line and what
- * was expected; *tr is then empty. */
+ * messages), with the trace reader (trace/). Returns 0, or -1 with err
+ * naming the file and line and what was expected; *tr is then empty. */
 int viz_trace_load(const char *path, struct viz_trace *tr, char *err, size_t errlen);
 int viz_trace_parse(const char *text, size_t len, const char *name, struct viz_trace *tr, char *err,
                     size_t errlen);
@@ -97,6 +95,9 @@ double viz_stepper_pos_at(const struct viz_stepper *s, uint64_t tick);
  * (from 0); false if there is none. */
 bool viz_stepper_edge(const struct viz_stepper *s, uint64_t index, uint64_t *tick, int *dir);
 /* Ticks of edge k of a run. */
-uint64_t viz_run_edge_tick(const struct viz_run *r, uint64_t k);
+static inline uint64_t viz_run_edge_tick(const struct trace_run *r, uint64_t k)
+{
+    return trace_run_edge_tick(r, k);
+}
 
 #endif

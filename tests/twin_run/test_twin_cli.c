@@ -6,77 +6,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli_harness.h"
 #include "twin_fixture.h"
-
-struct output {
-    int status;
-    char out[32768], err[8192];
-};
-
-static void slurp(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
-    buf[n] = 0;
-    if (f)
-        fclose(f);
-}
-
-/* Run lockstep with args (a shell word list), standard output and error
- * kept apart. */
-static void run(struct output *o, const char *args)
-{
-    char out[] = "/tmp/twin_run_outXXXXXX", err[] = "/tmp/twin_run_errXXXXXX";
-    int fo = mkstemp(out), fe = mkstemp(err);
-    assert_true(fo >= 0 && fe >= 0);
-    close(fo);
-    close(fe);
-    char cmd[2048];
-    snprintf(cmd, sizeof(cmd), "%s %s >%s 2>%s </dev/null", LOCKSTEP_BIN, args, out, err);
-    int rc = system(cmd);
-    assert_true(rc != -1 && WIFEXITED(rc));
-    o->status = WEXITSTATUS(rc);
-    slurp(out, o->out, sizeof(o->out));
-    slurp(err, o->err, sizeof(o->err));
-    unlink(out);
-    unlink(err);
-}
-
-static void expect(const struct output *o, int status, const char *in_out, const char *in_err)
-{
-    if (o->status != status || (in_out && !strstr(o->out, in_out)) ||
-        (in_err && !strstr(o->err, in_err)))
-        fail_msg("exit %d (want %d), want '%s' / '%s' in\n--- stdout\n%s\n--- stderr\n%s",
-                 o->status, status, in_out ? in_out : "", in_err ? in_err : "", o->out, o->err);
-}
 
 static void test_usage(void **state)
 {
     (void)state;
-    struct output *o = malloc(sizeof(*o));
+    struct cli_output *o = malloc(sizeof(*o));
     assert_non_null(o);
-    run(o, "run --help");
-    expect(o, 0, "usage: lockstep run", NULL);
+    cli_run(o, NULL, "run --help");
+    cli_expect(o, 0, "usage: lockstep run", NULL);
     assert_non_null(strstr(o->out, "host-stall:SECONDS"));
-    run(o, "run --fault bogus");
-    expect(o, 2, NULL, "run: fault 'bogus': unknown fault 'bogus'");
-    run(o, "run --backend arm");
-    expect(o, 2, NULL, "--backend takes avr, native or avr=FILE.elf, got 'arm'");
-    run(o, "run --seed -4");
-    expect(o, 2, NULL, "--seed takes a whole number");
-    run(o, "run a.cfg b.gcode c.gcode");
-    expect(o, 2, NULL, "unexpected argument 'c.gcode'");
-    run(o, "run /nonexistent/printer.cfg");
-    expect(o, 3, NULL, "/nonexistent/printer.cfg");
-    run(o, "run " PRINTER_CFG " /nonexistent/part.gcode -q");
-    expect(o, 3, NULL, "cannot read '/nonexistent/part.gcode'");
+    cli_run(o, NULL, "run --fault bogus");
+    cli_expect(o, 2, NULL, "run: fault 'bogus': unknown fault 'bogus'");
+    cli_run(o, NULL, "run --backend arm");
+    cli_expect(o, 2, NULL, "--backend takes avr, native or avr=FILE.elf, got 'arm'");
+    cli_run(o, NULL, "run --seed -4");
+    cli_expect(o, 2, NULL, "--seed takes a whole number");
+    cli_run(o, NULL, "run a.cfg b.gcode c.gcode");
+    cli_expect(o, 2, NULL, "unexpected argument 'c.gcode'");
+    cli_run(o, NULL, "run /nonexistent/printer.cfg");
+    cli_expect(o, 3, NULL, "/nonexistent/printer.cfg");
+    cli_run(o, NULL, "run " PRINTER_CFG " /nonexistent/part.gcode -q");
+    cli_expect(o, 3, NULL, "cannot read '/nonexistent/part.gcode'");
     free(o);
 }
 
 static void test_run_and_trace(void **state)
 {
     (void)state;
-    struct output *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    struct cli_output *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
     assert_non_null(a);
     assert_non_null(b);
     char trace[] = "/tmp/twin_run_traceXXXXXX";
@@ -85,15 +44,15 @@ static void test_run_and_trace(void **state)
     close(fd);
     char args[512];
     snprintf(args, sizeof(args), "run " PRINTER_CFG " " TEST_DATA "/moves.gcode --trace %s", trace);
-    run(a, args);
-    expect(a, 0, "no errors", NULL);
+    cli_run(a, NULL, args);
+    cli_expect(a, 0, "no errors", NULL);
     assert_non_null(strstr(a->out, "stepper_x"));
     assert_non_null(strstr(a->out, "150.0000"));
     assert_non_null(strstr(a->out, "extruder   peak"));
     const char *hash = strstr(a->out, "record hash ");
     assert_non_null(hash);
     static char text[1 << 20];
-    slurp(trace, text, sizeof(text));
+    cli_slurp(trace, text, sizeof(text));
     unlink(trace);
     assert_non_null(strstr(text, "# lockstep trace 2"));
     assert_non_null(strstr(text, "\nstepper stepper_x rail x mm_per_step 0.0125 start "));
@@ -107,11 +66,11 @@ static void test_run_and_trace(void **state)
     assert_non_null(strstr(text, " duty extruder "));
     assert_non_null(strstr(text, " answer 3 ok"));
     /* Again, without the trace and quiet: the same record. */
-    run(b, "run " PRINTER_CFG " " TEST_DATA "/moves.gcode -q");
-    expect(b, 0, hash, NULL);
+    cli_run(b, NULL, "run " PRINTER_CFG " " TEST_DATA "/moves.gcode -q");
+    cli_expect(b, 0, hash, NULL);
     /* The native MCU runs the same file to the same positions. */
-    run(b, "run " PRINTER_CFG " " TEST_DATA "/moves.gcode -q --backend native");
-    expect(b, 0, "(native backend)", NULL);
+    cli_run(b, NULL, "run " PRINTER_CFG " " TEST_DATA "/moves.gcode -q --backend native");
+    cli_expect(b, 0, "(native backend)", NULL);
     assert_non_null(strstr(b->out, "150.0000"));
     free(a);
     free(b);
@@ -120,14 +79,15 @@ static void test_run_and_trace(void **state)
 static void test_refused_and_shutdown(void **state)
 {
     (void)state;
-    struct output *o = malloc(sizeof(*o));
+    struct cli_output *o = malloc(sizeof(*o));
     assert_non_null(o);
-    run(o, "run " PRINTER_CFG " " TEST_DATA "/unhomed.gcode");
-    expect(o, 1, "!! Must home axis first", NULL);
+    cli_run(o, NULL, "run " PRINTER_CFG " " TEST_DATA "/unhomed.gcode");
+    cli_expect(o, 1, "!! Must home axis first", NULL);
     assert_non_null(strstr(o->out, "errors: 1 line(s) refused"));
-    run(o,
-        "run " PRINTER_CFG " " TEST_DATA "/moves.gcode -q --fault thermistor-open:extruder@line=4");
-    expect(o, 1, "!! MCU 'mcu' shutdown: ADC out of range", NULL);
+    cli_run(o, NULL,
+            "run " PRINTER_CFG " " TEST_DATA
+            "/moves.gcode -q --fault thermistor-open:extruder@line=4");
+    cli_expect(o, 1, "!! MCU 'mcu' shutdown: ADC out of range", NULL);
     assert_non_null(strstr(o->out, "shutdown: MCU 'mcu' shutdown: ADC out of range"));
     assert_non_null(strstr(o->out, "fault thermistor-open:extruder@line=4: at "));
     free(o);
@@ -137,10 +97,10 @@ static void test_refused_and_shutdown(void **state)
 static void test_example_part(void **state)
 {
     (void)state;
-    struct output *o = malloc(sizeof(*o));
+    struct cli_output *o = malloc(sizeof(*o));
     assert_non_null(o);
-    run(o, "run -q --backend native");
-    expect(o, 0, "coaster.gcode on ", NULL);
+    cli_run(o, NULL, "run -q --backend native");
+    cli_expect(o, 0, "coaster.gcode on ", NULL);
     assert_non_null(strstr(o->out, "printer-ramps.cfg"));
     /* Heated to 200 C before printing. */
     const char *p = strstr(o->out, "extruder   peak ");

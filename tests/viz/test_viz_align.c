@@ -200,6 +200,28 @@ static void test_trace_without_rails(void **state)
     viz_trace_free(&tr);
 }
 
+/* A corexy trace is refused with a reason, not misdrawn. */
+static void test_corexy_trace(void **state)
+{
+    (void)state;
+    static const char text[] = "# lockstep trace 2\nfreq 1000\nkinematics corexy\n"
+                               "stepper stepper_x rail x mm_per_step 0.01 start 200\n"
+                               "stepper stepper_y rail y mm_per_step 0.01 start 0\n";
+    struct viz_trace tr;
+    struct viz_plan p;
+    struct viz_align_stats st;
+    char err[256];
+    assert_int_equal(viz_trace_parse(text, strlen(text), "t", &tr, err, sizeof(err)), 0);
+    assert_true(tr.corexy);
+    viz_plan_init(&p);
+    viz_plan_finish(&p);
+    float dev[1];
+    assert_int_equal(viz_align(&p, &tr, NULL, dev, &st, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "corexy printer"));
+    viz_plan_free(&p);
+    viz_trace_free(&tr);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +231,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lost_steps),
         cmocka_unit_test(test_shutdown),
         cmocka_unit_test(test_trace_without_rails),
+        cmocka_unit_test(test_corexy_trace),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
