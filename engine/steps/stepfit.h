@@ -20,7 +20,8 @@
  *
  * The add is searched from a prediction, T'' where the command is
  * expected to bend (stepfit.c), towards the add the failing step asks
- * for, with an estimate of how far. How many steps one add reaches is
+ * for, with an estimate of how far, and only among the adds that can
+ * still fit as many steps as every add tried (stepfit_add_reach). How many steps one add reaches is
  * found in one of two ways: for the first FIT_DIRECT_STEPS steps by
  * computing their times once and shifting precomputed bounds
  * (stepfit_direct.c): near a standstill a command covers a handful of
@@ -75,6 +76,12 @@ struct fit_result {
 };
 
 void stepfit_best(struct fit_input *in, struct fit_result *out);
+
+/* How far, in whole adds, an add can be from one that keeps steps
+ * 0..n-1 of a stretch within a window of +-E and still keep them all
+ * there (with any interval): no add further away fits as many steps, so
+ * the search for the add never looks there. -1: no bound (n < 2). */
+int stepfit_add_reach(double E, uint32_t n);
 
 /* Counters for benchmarks (per thread; not needed for correctness):
  * fits, and adds tried in them. */

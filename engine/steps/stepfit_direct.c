@@ -21,28 +21,68 @@ void fit_direct_init(const struct fit_input *in, struct fit_direct *d)
     d->in = in;
 }
 
+/* 1/(k+1): the bounds of step k are its window divided by k+1. */
+#define RECIP1(k) (1.0 / ((k) + 1))
+#define RECIP4(k) RECIP1(k), RECIP1((k) + 1), RECIP1((k) + 2), RECIP1((k) + 3)
+#define RECIP16(k) RECIP4(k), RECIP4((k) + 4), RECIP4((k) + 8), RECIP4((k) + 12)
+#define RECIP64(k) RECIP16(k), RECIP16((k) + 16), RECIP16((k) + 32), RECIP16((k) + 48)
+static const double recip[DIRECT_STEPS] = {RECIP64(0), RECIP64(64)};
+
+/* The bounds of step k, exactly due at T, the step before at before. */
+static inline void store(struct fit_direct *d, int k, double T, double before)
+{
+    double g = T - before, iy = recip[k];
+    /* Steps at least 4E apart cannot break the spacing rule while
+     * both stay inside their windows. */
+    double D = g < d->E4 ? 0.5 * g : -INFINITY;
+    d->D[k] = D;
+    d->D1[k] = dmax(D, 1);
+    d->Sp[k] = (T + d->E) * iy;
+    d->Sm[k] = (T - d->E) * iy;
+}
+
+/* Steps up to upto (at most K), piece by piece, each kind of piece in a
+ * loop of its own. */
 static void load(struct fit_direct *d, int upto)
 {
     if (upto > d->K)
         upto = d->K;
-    while (d->loaded < upto) {
+    int k = d->loaded;
+    double before = d->before;
+    while (k < upto) {
         const struct fit_piece *p = &d->in->p[d->piece];
-        int k = d->loaded;
-        double T = fit_time(p, (double)p->ka + d->j);
-        if (++d->j == p->n) {
+        uint32_t left = p->n - d->j;
+        int stop = (uint32_t)(upto - k) < left ? upto : k + (int)left;
+        /* piece index of step k */
+        double at = (double)p->ka + d->j - k;
+        d->j += (uint32_t)(stop - k);
+        if (p->kind == SEG_CRUISE) {
+            for (; k < stop; k++) {
+                double T = p->off + p->g * (at + k);
+                store(d, k, T, before);
+                before = T;
+            }
+        } else if (p->ia != 0) {
+            for (; k < stop; k++) {
+                double r2 = p->v * p->v + 2 * p->a * (p->u0 + (at + k));
+                double T = p->off + (sqrt(r2 > 0 ? r2 : 0) - p->v) * p->ia;
+                store(d, k, T, before);
+                before = T;
+            }
+        } else {
+            for (; k < stop; k++) {
+                double T = fit_time(p, at + k);
+                store(d, k, T, before);
+                before = T;
+            }
+        }
+        if (d->j == p->n) {
             d->j = 0;
             d->piece++;
         }
-        double g = T - d->before, iy = 1.0 / (k + 1);
-        /* Steps at least 4E apart cannot break the spacing rule while
-         * both stay inside their windows. */
-        d->D[k] = g < d->E4 ? 0.5 * g : -INFINITY;
-        d->D1[k] = dmax(d->D[k], 1);
-        d->Sp[k] = (T + d->E) * iy;
-        d->Sm[k] = (T - d->E) * iy;
-        d->before = T;
-        d->loaded++;
     }
+    d->before = before;
+    d->loaded = k;
 }
 
 /* Whether no real add fits the first n steps (n = 2 or 3), with a
@@ -152,7 +192,33 @@ static double jump_for(double lv, double ls, double hv, double hs)
     return ds != 0 ? (lv - hv) / ds : 0;
 }
 
-void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
+/* What the step that broke the bounds asks of the add (fit_try): lo, hi
+ * and their slopes d/dA before it, nlo, nhi after it. */
+static void failed_at(const struct fit_direct *d, int k, double dA, double lo, double los,
+                      double hi, double his, double nlo, double nlos, double nhi, double nhis,
+                      struct fit_try *r)
+{
+    r->n = (uint32_t)k;
+    if (!k)
+        return;
+    r->I = (int64_t)dfloor(hi);
+    r->elast = last_error((uint32_t)k, r->I, dA, 0.5 * k * (d->Sp[k - 1] + d->Sm[k - 1]));
+    int rose = dceil(nlo) > dfloor(hi), fell = dceil(lo) > dfloor(nhi);
+    if (rose && !fell)
+        r->fail = 1;
+    else if (fell && !rose)
+        r->fail = -1;
+    else
+        r->fail = nlo - lo >= hi - nhi ? 1 : -1;
+    r->jump = r->fail > 0 ? jump_for(nlo, nlos, hi, his) : -jump_for(lo, los, nhi, nhis);
+    /* Moving the add closes the gap between the bounds that hold now; if
+     * it closes before the failing step fits, no add further that way
+     * does better. */
+    double closing = r->fail * (los - his);
+    r->stuck = closing > 0 && r->jump * closing > hi - lo;
+}
+
+void fit_direct_try_general(struct fit_direct *d, int A, struct fit_try *r)
 {
     stepfit_stats.fitA++;
     double dA = A;
@@ -192,24 +258,7 @@ void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
             nhis = -k;
         }
         if (nhi - nlo < 1 && !(dceil(nlo) <= dfloor(nhi))) {
-            r->n = k;
-            if (!k)
-                return;
-            r->I = (int64_t)dfloor(hi);
-            r->elast = last_error(k, r->I, dA, 0.5 * k * (d->Sp[k - 1] + d->Sm[k - 1]));
-            int rose = dceil(nlo) > dfloor(hi), fell = dceil(lo) > dfloor(nhi);
-            if (rose && !fell)
-                r->fail = 1;
-            else if (fell && !rose)
-                r->fail = -1;
-            else
-                r->fail = nlo - lo >= hi - nhi ? 1 : -1;
-            r->jump = r->fail > 0 ? jump_for(nlo, nlos, hi, his) : -jump_for(lo, los, nhi, nhis);
-            /* Moving the add closes the gap between the bounds that hold
-             * now; if it closes before the failing step fits, no add
-             * further that way does better. */
-            double closing = r->fail * (los - his);
-            r->stuck = closing > 0 && r->jump * closing > hi - lo;
+            failed_at(d, k, dA, lo, los, hi, his, nlo, nlos, nhi, nhis, r);
             return;
         }
         lo = nlo;
@@ -218,6 +267,71 @@ void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
         his = nhis;
     }
     r->n = d->K;
+    r->open = 1;
+    r->I = (int64_t)dfloor(hi);
+    r->elast = last_error(d->K, r->I, dA, 0.5 * d->K * (d->Sp[d->K - 1] + d->Sm[d->K - 1]));
+}
+
+/* d/dA of a bound set by candidate i (see fit_direct_try). */
+static inline double slope_of(int i)
+{
+    return i < 0 ? 0 : (i & 1 ? -0.5 * (i - 1) : -0.25 * i);
+}
+
+void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
+{
+    if (!d->loaded)
+        load(d, 8);
+    /* The largest interval bounds the upper end only where a positive
+     * add would carry the intervals past it: then the general loop. */
+    if (A > 0 && d->Sp[0] + (double)A * (d->K - 1) >= FIT_MAX_INTERVAL) {
+        fit_direct_try_general(d, A, r);
+        return;
+    }
+    stepfit_stats.fitA++;
+    r->fail = 0;
+    r->open = 0;
+    r->jump = 0;
+    r->stuck = 0;
+    /* The loop of fit_direct_try_general without its rare cases (the
+     * tick limit folds into D1 for A < 0), with selects rather than
+     * branches, which the bounds moving at random steps would mispredict.
+     * Which candidate set each bound (its slope in A, needed only at the
+     * failing step) is followed as an index: 2j for the window of step j,
+     * 2j+1 for its spacing rule, -1 for the starting value. s = A k/2 is
+     * exact, as in fit_direct_try_general, so the results are the same to
+     * the bit. */
+    double dA = A, hA = 0.5 * dA;
+    const double *Dk = A < 0 ? d->D1 : d->D;
+    double lo = 1, hi = FIT_MAX_INTERVAL, s = 0;
+    int lok = -1, hik = -1;
+    int k = 0;
+    for (;;) {
+        if (k == d->loaded) {
+            if (k == d->K)
+                break;
+            load(d, k + 8);
+        }
+        for (int end = d->loaded; k < end; k++, s += hA) {
+            double c1 = d->Sm[k] - s, c2 = Dk[k] - (s + s), c3 = d->Sp[k] - s;
+            int nlok = c1 > lo ? 2 * k : lok;
+            double lo1 = dmax(c1, lo);
+            nlok = c2 > lo1 ? 2 * k + 1 : nlok;
+            double nlo = dmax(c2, lo1);
+            int nhik = c3 < hi ? 2 * k : hik;
+            double nhi = dmin(c3, hi);
+            if (nhi - nlo < 1 && !(dceil(nlo) <= dfloor(nhi))) {
+                failed_at(d, k, dA, lo, slope_of(lok), hi, slope_of(hik), nlo, slope_of(nlok), nhi,
+                          slope_of(nhik), r);
+                return;
+            }
+            lo = nlo;
+            lok = nlok;
+            hi = nhi;
+            hik = nhik;
+        }
+    }
+    r->n = (uint32_t)d->K;
     r->open = 1;
     r->I = (int64_t)dfloor(hi);
     r->elast = last_error(d->K, r->I, dA, 0.5 * d->K * (d->Sp[d->K - 1] + d->Sm[d->K - 1]));

@@ -115,6 +115,10 @@ struct fit_direct {
 
 void fit_direct_init(const struct fit_input *in, struct fit_direct *d);
 void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r);
+/* The same, one step at a time with every rule spelt out: what
+ * fit_direct_try falls back on where the largest interval may bind, and
+ * what tests hold it against. */
+void fit_direct_try_general(struct fit_direct *d, int A, struct fit_try *r);
 /* When no add fits the first three steps: the best command of one or two
  * steps, found without a search (1); else 0. */
 int fit_direct_short(struct fit_direct *d, struct fit_result *out);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -13,6 +14,8 @@
 #include "oracle.h"
 #include "pipeline.h"
 #include "rig.h"
+#include "stepfit.h"
+#include "stepfit_impl.h"
 #include "synth.h"
 
 static void at(double p[AXIS_COUNT], double x, double y, double z, double e)
@@ -927,6 +930,194 @@ static void test_bad_input(void **state)
     rig_free(&r);
 }
 
+/* xorshift64, for the fit tests below */
+static uint64_t fit_rnd_state;
+
+static double fit_rnd(void)
+{
+    fit_rnd_state ^= fit_rnd_state << 13;
+    fit_rnd_state ^= fit_rnd_state >> 7;
+    fit_rnd_state ^= fit_rnd_state << 17;
+    return (double)(fit_rnd_state >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* stepfit_add_reach against its derivation: two commands from one
+ * start, (I1, A1) and (I2, A2), both within E of the step times halfway
+ * between them for as many steps n as they stay within 2E of each other,
+ * never have adds further apart than the reach for n. The pairs are
+ * drawn near the worst case, so a bound even 5% tighter fails. */
+static void test_add_reach_bound(void **state)
+{
+    (void)state;
+    fit_rnd_state = 88172645463325252ull;
+    double worst = 0;
+    assert_int_equal(stepfit_add_reach(100, 1), -1);
+    for (int t = 0; t < 100000; t++) {
+        double E = 1 + 999 * fit_rnd();
+        uint32_t n0 = 2 + (uint32_t)(fit_rnd() * 300);
+        double h = n0 / 2, R = 6 * E / (h * h);
+        double dA = R * (0.8 + 0.4 * fit_rnd());
+        double dI = -dA * (n0 + 1) * (0.3 + 0.4 * fit_rnd()) / 2;
+        uint32_t n = 0;
+        for (uint32_t y = 1; y <= 65535; y++) {
+            if (fabs(dI * y + dA * y * (y - 1) / 2.0) > 2 * E)
+                break;
+            n = y;
+        }
+        if (n < 2)
+            continue;
+        double hn = n / 2;
+        double exact = 6 * E / (hn * hn);
+        int reach = stepfit_add_reach(E, n);
+        assert_true(reach >= 0 && reach >= (int)floor(exact) && reach <= (int)exact + 1);
+        /* adds are real here; the reach is the whole adds within the bound */
+        if (dA > exact * (1 + 1e-9))
+            fail_msg("E %g: adds %g apart both fit %u steps, bound %g", E, dA, n, exact);
+        worst = fmax(worst, dA / exact);
+    }
+    print_message("closest approach to the reach: %.3f\n", worst);
+    assert_true(worst > 0.95);
+}
+
+/* A stretch of up to three pieces (accelerate, cruise, decelerate) in the
+ * command's indices, times relative to L = 0, as stepcompress builds
+ * them. Speeds 1000-50000 steps/s and accelerations up to 1e7 steps/s^2
+ * at 16 MHz; windows from a few ticks to 25 us. */
+static int random_stretch(struct fit_piece *p, struct fit_input *in)
+{
+    memset(p, 0, 3 * sizeof(*p));
+    double v = (1000 + 49000 * fit_rnd()) / 16e6;
+    double acc = (1e5 + 1e7 * fit_rnd()) / (16e6 * 16e6);
+    double off = 0;
+    uint32_t ka = 0;
+    int np = 0;
+    for (int i = 0; i < 3; i++) {
+        if (fit_rnd() < 0.3)
+            continue;
+        uint32_t n = 5 + (uint32_t)(fit_rnd() * 80);
+        struct fit_piece *q = &p[np++];
+        q->ka = ka;
+        q->n = n;
+        if (i == 1) {
+            q->kind = SEG_CRUISE;
+            q->g = 1 / v;
+            q->off = off - q->g * ka;
+            off += q->g * n;
+        } else {
+            double a = i == 0 ? acc : -acc;
+            /* decelerating: not past a stop */
+            if (a < 0 && v * v + 2 * a * (n + 1) <= 0)
+                a = -v * v / (4.0 * (n + 1));
+            q->kind = SEG_ACCEL;
+            q->u0 = 1 - (double)ka;
+            q->v = v;
+            q->a = a;
+            q->ia = 1 / a;
+            /* the piece's first step comes one step after its start */
+            double r0 = sqrt(v * v + 2 * a);
+            q->off = off - (r0 - v) / a;
+            double r1 = sqrt(v * v + 2 * a * (n + 1));
+            off = q->off + (r1 - v) / a;
+            v = sqrt(v * v + 2 * a * n);
+        }
+        ka += n;
+    }
+    if (!np)
+        return 0;
+    static const double errors[] = {2, 40, 400};
+    memset(in, 0, sizeof(*in));
+    in->p = p;
+    in->np = np;
+    in->total = ka;
+    in->E = errors[(int)(fit_rnd() * 3)];
+    in->t_prev = (fit_rnd() - 0.5) * in->E;
+    return 1;
+}
+
+/* The fast loop of fit_direct_try against the one spelling out every
+ * rule: the same result to the last bit for every add, on stretches
+ * where the spacing rule binds (windows wider than a quarter gap) and
+ * where it does not, adds of both signs. */
+static void test_direct_paths_agree(void **state)
+{
+    (void)state;
+    fit_rnd_state = 0x9E3779B97F4A7C15ull;
+    int fails = 0;
+    for (int t = 0; t < 300; t++) {
+        struct fit_piece p[3];
+        struct fit_input in;
+        if (!random_stretch(p, &in))
+            continue;
+        struct fit_direct d1, d2;
+        fit_direct_init(&in, &d1);
+        fit_direct_init(&in, &d2);
+        for (int A = -400; A <= 400; A += 1 + (A > -40 && A < 40 ? 0 : 7)) {
+            struct fit_try a, b;
+            fit_direct_try(&d1, A, &a);
+            fit_direct_try_general(&d2, A, &b);
+            assert_int_equal(a.n, b.n);
+            fails += !a.open;
+            if (!a.n)
+                continue;
+            assert_int_equal(a.I, b.I);
+            assert_int_equal(a.fail, b.fail);
+            assert_int_equal(a.open, b.open);
+            assert_int_equal(a.stuck, b.stuck);
+            assert_true(a.jump == b.jump || (isnan(a.jump) && isnan(b.jump)));
+            assert_true(a.elast == b.elast);
+        }
+    }
+    assert_true(fails > 1000);
+}
+
+/* The reach on real fits: of all adds tried on a stretch, any two that
+ * fit n and at least n steps are within stepfit_add_reach(E, n), so
+ * the search loses nothing by looking only there; and the search finds
+ * as many steps as the best add near its answer. */
+static void test_adds_within_reach(void **state)
+{
+    (void)state;
+    fit_rnd_state = 0xD1B54A32D192ED03ull;
+    enum { W = 300 };
+    static uint32_t n[2 * W + 1];
+    int tested = 0;
+    for (int t = 0; t < 120; t++) {
+        struct fit_piece p[3];
+        struct fit_input in;
+        if (!random_stretch(p, &in))
+            continue;
+        struct fit_result res;
+        struct fit_input in2 = in;
+        stepfit_best(&in2, &res);
+        if (res.want_more || !res.count)
+            continue;
+        struct fit_direct d;
+        fit_direct_init(&in, &d);
+        int A0 = res.add;
+        uint32_t most = 0;
+        for (int i = 0; i <= 2 * W; i++) {
+            struct fit_try r;
+            fit_direct_try(&d, A0 - W + i, &r);
+            n[i] = r.n;
+            if (r.n > most)
+                most = r.n;
+        }
+        for (int i = 0; i <= 2 * W; i++) {
+            int reach = stepfit_add_reach(in.E, n[i]);
+            if (reach < 0)
+                continue;
+            for (int j = 0; j <= 2 * W; j++)
+                if (n[j] >= n[i] && abs(i - j) > reach)
+                    fail_msg("adds %d and %d fit %u and %u steps, reach %d", A0 - W + i, A0 - W + j,
+                             n[i], n[j], reach);
+            tested++;
+        }
+        if ((uint32_t)d.K < in.total || most < (uint32_t)d.K)
+            assert_int_equal(res.count, most);
+    }
+    assert_true(tested > 10000);
+}
+
 int main(int argc, char **argv)
 {
     /* One ctest entry per test: the name is the filter. */
@@ -943,7 +1134,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_synthetic_vs_oracle), cmocka_unit_test(test_threads_deterministic),
         cmocka_unit_test(test_pipeline_bounded),    cmocka_unit_test(test_reset_in_pipeline),
         cmocka_unit_test(test_pipeline_order),      cmocka_unit_test(test_checker_catches_errors),
-        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_input),           cmocka_unit_test(test_add_reach_bound),
+        cmocka_unit_test(test_direct_paths_agree),  cmocka_unit_test(test_adds_within_reach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
