@@ -181,8 +181,10 @@ static int make_motor(struct twin_stepper *s, const struct stepper_config *sc, d
     return 0;
 }
 
-static int build_rail(struct twin *tw, const struct twin_opts *o, size_t i, char *err,
-                      size_t errlen)
+/* On a corexy, rails 0 and 1 only fill gantry[i]: build_gantry makes
+ * their carriage once both motors exist. */
+static int build_rail(struct twin *tw, const struct twin_opts *o, size_t i,
+                      struct axis_params gantry[2], char *err, size_t errlen)
 {
     const struct rail_config *rc = &tw->pc.rails[i];
     struct twin_stepper *s = &tw->steppers[tw->nsteppers];
@@ -231,9 +233,8 @@ static int build_rail(struct twin *tw, const struct twin_opts *o, size_t i, char
     /* Each axis draws from its own sequence. */
     ap.seed = o->seed * 0x9e3779b97f4a7c15ull + i + 1;
     if (tw->pc.kinematics == KINEMATICS_COREXY && i < 2) {
-        /* The gantry is built once both of its motors are. */
         s->gantry_motor = (int)i;
-        tw->gantry_params[i] = ap;
+        gantry[i] = ap;
         tw->gantry_stepper[i] = (int)tw->nsteppers;
         tw->nsteppers++;
         return 0;
@@ -248,20 +249,20 @@ static int build_rail(struct twin *tw, const struct twin_opts *o, size_t i, char
     return 0;
 }
 
-static int build_gantry(struct twin *tw, const struct twin_opts *o, char *err, size_t errlen)
+static int build_gantry(struct twin *tw, const struct twin_opts *o,
+                        const struct axis_params gantry[2], char *err, size_t errlen)
 {
     struct twin_stepper *a = &tw->steppers[tw->gantry_stepper[COREXY_X]];
     struct twin_stepper *b = &tw->steppers[tw->gantry_stepper[COREXY_Y]];
     struct stepper_model *motors[2] = {a->motor, b->motor};
     char why[200];
-    tw->gantry = corexy_model_create(tw->gantry_params, motors, why, sizeof(why));
+    tw->gantry = corexy_model_create(gantry, motors, why, sizeof(why));
     if (!tw->gantry)
         return build_fail(err, errlen,
                           "%s: [stepper_x], [stepper_y]: the twin's corexy model "
                           "refuses them: %s",
                           o->config_path, why);
-    double x = tw->gantry_params[COREXY_X].start_position;
-    double y = tw->gantry_params[COREXY_Y].start_position;
+    double x = gantry[COREXY_X].start_position, y = gantry[COREXY_Y].start_position;
     a->start_mm = x + y;
     b->start_mm = x - y;
     return 0;
@@ -361,10 +362,11 @@ static int build_fan(struct twin *tw, const struct twin_opts *o, char *err, size
 
 static int build(struct twin *tw, const struct twin_opts *o, char *err, size_t errlen)
 {
+    struct axis_params gantry[2];
     for (size_t i = 0; i < tw->pc.nrails && i < 3; i++)
-        if (build_rail(tw, o, i, err, errlen))
+        if (build_rail(tw, o, i, gantry, err, errlen))
             return -1;
-    if (tw->pc.kinematics == KINEMATICS_COREXY && build_gantry(tw, o, err, errlen))
+    if (tw->pc.kinematics == KINEMATICS_COREXY && build_gantry(tw, o, gantry, err, errlen))
         return -1;
     if (tw->pc.extruder.present && tw->pc.extruder.has_stepper &&
         build_extruder_motor(tw, o, err, errlen))
@@ -656,6 +658,13 @@ const struct twin_heater_report *twin_report_heater(const struct twin_report *r,
     return NULL;
 }
 
+/* Where n microsteps from the start put the stepper's carriage, belt or
+ * filament, mm. */
+static double mm_after(const struct twin_stepper *s, int64_t n)
+{
+    return s->start_mm + (s->reversed ? -1.0 : 1.0) * (double)n * s->mm_per_microstep;
+}
+
 /* Carriage x or y had both gantry motors followed every step. */
 static double gantry_commanded(const struct twin *tw, int axis)
 {
@@ -664,8 +673,7 @@ static double gantry_commanded(const struct twin *tw, int axis)
         const struct twin_stepper *s = &tw->steppers[tw->gantry_stepper[m]];
         struct stepper_report rep;
         stepper_model_report(s->motor, &rep);
-        belt[m] =
-            s->start_mm + (s->reversed ? -1.0 : 1.0) * (double)rep.commanded * s->mm_per_microstep;
+        belt[m] = mm_after(s, rep.commanded);
     }
     return axis == COREXY_X ? (belt[0] + belt[1]) / 2 : (belt[0] - belt[1]) / 2;
 }
@@ -686,11 +694,9 @@ void twin_report(struct twin *tw, struct twin_report *r)
         stepper_model_report(s->motor, &sr->motor);
         sr->followed = sr->motor.edges - sr->motor.slipped;
         sr->mm_per_step = s->mm_per_microstep;
-        double sign = s->reversed ? -1.0 : 1.0;
         if (s->axis) {
             sr->is_axis = true;
-            sr->commanded_mm =
-                s->start_mm + sign * (double)sr->motor.commanded * s->mm_per_microstep;
+            sr->commanded_mm = mm_after(s, sr->motor.commanded);
             sr->actual_mm = axis_model_position(s->axis);
             sr->endstop_closed = axis_model_endstop_closed(s->axis);
         } else if (s->gantry_motor >= 0) {
@@ -699,8 +705,9 @@ void twin_report(struct twin *tw, struct twin_report *r)
             sr->actual_mm = corexy_model_position(tw->gantry, s->gantry_motor);
             sr->endstop_closed = corexy_model_endstop_closed(tw->gantry, s->gantry_motor);
         } else {
-            sr->commanded_mm = sign * (double)sr->motor.commanded * s->mm_per_microstep;
-            sr->actual_mm = sign * (double)sr->motor.rotor * s->mm_per_microstep;
+            /* the extruder: its start is 0 mm of filament */
+            sr->commanded_mm = mm_after(s, sr->motor.commanded);
+            sr->actual_mm = mm_after(s, sr->motor.rotor);
         }
     }
     r->nheaters = tw->nheaters;

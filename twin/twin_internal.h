@@ -114,7 +114,6 @@ struct twin {
     /* A corexy printer's x and y: stepper_x and stepper_y drive it
      * together (their axis is NULL). */
     struct corexy_model *gantry;
-    struct axis_params gantry_params[2];
     int gantry_stepper[2]; /* the steppers of motors a and b */
     struct twin_heater heaters[TWIN_MAX_HEATERS];
     size_t nheaters;

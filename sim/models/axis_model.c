@@ -74,6 +74,12 @@ bool axis_params_valid(const struct axis_params *p, char *err, size_t errlen)
            endstop_switch_params_valid(&sw, p->frame_min, p->frame_max, "axis_params", err, errlen);
 }
 
+double axis_mm_per_microstep(const struct axis_params *p, const struct stepper_params *sp)
+{
+    return p->rotation_distance / (p->gear_ratio * sp->full_steps_per_rotation * sp->microsteps) *
+           (p->reversed ? -1.0 : 1.0);
+}
+
 /* Snap values within rounding noise of a whole microstep onto it before
  * floor/ceil, so that a frame exactly 8000 microsteps away is not 7999. */
 static double snap(double v)
@@ -82,18 +88,29 @@ static double snap(double v)
     return fabs(v - n) < 1e-6 ? n : v;
 }
 
+int axis_rotor_window(double lo_mm, double hi_mm, double start_mm, double mm_per_microstep,
+                      int64_t rotor_at_start, int64_t *lo, int64_t *hi)
+{
+    double r0 = snap((lo_mm - start_mm) / mm_per_microstep);
+    double r1 = snap((hi_mm - start_mm) / mm_per_microstep);
+    double rlo = fmin(r0, r1), rhi = fmax(r0, r1);
+    if (rlo < -4e18 || rhi > 4e18)
+        return -1;
+    *lo = rotor_at_start + (int64_t)ceil(rlo);
+    *hi = rotor_at_start + (int64_t)floor(rhi);
+    return 0;
+}
+
 static int set_motor_travel(struct axis_model *a, char *err, size_t errlen)
 {
     const struct axis_params *p = &a->p;
-    double to_min = snap((p->frame_min - p->start_position) / a->mm_per_microstep);
-    double to_max = snap((p->frame_max - p->start_position) / a->mm_per_microstep);
-    double lo = fmin(to_min, to_max), hi = fmax(to_min, to_max);
-    if (lo < -4e18 || hi > 4e18) {
+    int64_t lo, hi;
+    if (axis_rotor_window(p->frame_min, p->frame_max, p->start_position, a->mm_per_microstep,
+                          a->rotor_at_start, &lo, &hi) < 0) {
         snprintf(err, errlen, "axis_params: the frame is too long for the microstep size");
         return -1;
     }
-    if (stepper_model_set_travel(a->motor, a->rotor_at_start + (int64_t)ceil(lo),
-                                 a->rotor_at_start + (int64_t)floor(hi)) < 0) {
+    if (stepper_model_set_travel(a->motor, lo, hi) < 0) {
         snprintf(err, errlen, "axis: %s", stepper_model_error(a->motor));
         return -1;
     }
@@ -126,9 +143,7 @@ struct axis_model *axis_model_create(const struct axis_params *p, struct stepper
     const struct stepper_params *sp = stepper_model_params(motor);
     a->p = *p;
     a->motor = motor;
-    a->mm_per_microstep = p->rotation_distance /
-                          (p->gear_ratio * sp->full_steps_per_rotation * sp->microsteps) *
-                          (p->reversed ? -1.0 : 1.0);
+    a->mm_per_microstep = axis_mm_per_microstep(p, sp);
     a->rotor_at_start = stepper_model_rotor(motor);
     if (set_motor_travel(a, err, errlen) < 0) {
         free(a);
@@ -167,11 +182,7 @@ int axis_model_set_endstop_fault(struct axis_model *a, enum endstop_fault fault)
         snprintf(a->error, sizeof(a->error), "endstop fault: this axis has no endstop");
         return -1;
     }
-    int rc = endstop_switch_set_fault(&a->sw, fault);
-    if (rc < 0)
-        snprintf(a->error, sizeof(a->error),
-                 "endstop fault: expected working, stuck open or stuck closed, got %d", (int)fault);
-    return rc;
+    return endstop_switch_set_fault(&a->sw, fault, a->error, sizeof(a->error));
 }
 
 double axis_model_position(const struct axis_model *a)
@@ -194,14 +205,20 @@ double axis_model_mm_per_microstep(const struct axis_model *a)
     return fabs(a->mm_per_microstep);
 }
 
-void axis_model_report(const struct axis_model *a, struct axis_report *out)
+void axis_report_fill(struct axis_report *out, double position, bool has_endstop,
+                      const struct endstop_switch *sw)
 {
     *out = (struct axis_report){
-        .position = a->position,
-        .endstop_closed = a->p.has_endstop && a->sw.reported,
-        .switch_pressed = a->sw.pressed,
-        .trigger_point = a->sw.trigger_point,
-        .closures = a->sw.closures,
-        .fault = a->sw.fault,
+        .position = position,
+        .endstop_closed = has_endstop && sw->reported,
+        .switch_pressed = sw->pressed,
+        .trigger_point = sw->trigger_point,
+        .closures = sw->closures,
+        .fault = sw->fault,
     };
+}
+
+void axis_model_report(const struct axis_model *a, struct axis_report *out)
+{
+    axis_report_fill(out, a->position, a->p.has_endstop, &a->sw);
 }

@@ -52,6 +52,15 @@ double axis_reflected_inertia(double mass_kg, double rotation_distance_mm, doubl
 bool axis_params_valid(const struct axis_params *p, char *err, size_t errlen);
 /* The endstop switch that p describes. */
 struct endstop_switch_params axis_endstop_params(const struct axis_params *p);
+/* Signed mm of carriage (or belt) per microstep of a motor with sp
+ * driving p's pulley or screw: negative when p is reversed. */
+double axis_mm_per_microstep(const struct axis_params *p, const struct stepper_params *sp);
+/* The rotor microsteps that keep a carriage (or belt) between lo_mm and
+ * hi_mm, given that rotor_at_start put it at start_mm: whole microsteps
+ * inside, rounding noise snapped onto a whole one. Returns -1 if the
+ * range is too long for the microstep size. */
+int axis_rotor_window(double lo_mm, double hi_mm, double start_mm, double mm_per_microstep,
+                      int64_t rotor_at_start, int64_t *lo, int64_t *hi);
 
 struct axis_model;
 
@@ -89,5 +98,9 @@ struct axis_report {
     enum endstop_fault fault;
 };
 void axis_model_report(const struct axis_model *a, struct axis_report *out);
+/* An axis report of a carriage at position with switch sw (used only if
+ * has_endstop). */
+void axis_report_fill(struct axis_report *out, double position, bool has_endstop,
+                      const struct endstop_switch *sw);
 
 #endif

@@ -30,26 +30,17 @@ static double belt(const struct corexy_model *g, int i)
     return g->belt_at_start[i] + (double)moved * g->mm_per_microstep[i];
 }
 
-static double snap(double v)
-{
-    double n = nearbyint(v);
-    return fabs(v - n) < 1e-6 ? n : v;
-}
-
 /* Motor i may pull its belt from lo to hi mm: as rotor microsteps, always
  * including where the rotor is, so that rounding alone never slips it. */
 static int set_travel(struct corexy_model *g, int i, double lo, double hi)
 {
-    int64_t rotor = stepper_model_rotor(g->motor[i]);
-    double r0 = snap((lo - g->belt_at_start[i]) / g->mm_per_microstep[i]);
-    double r1 = snap((hi - g->belt_at_start[i]) / g->mm_per_microstep[i]);
-    double rlo = ceil(fmin(r0, r1)), rhi = floor(fmax(r0, r1));
-    if (rlo < -4e18 || rhi > 4e18) {
+    int64_t rotor = stepper_model_rotor(g->motor[i]), tlo, thi;
+    if (axis_rotor_window(lo, hi, g->belt_at_start[i], g->mm_per_microstep[i], g->rotor_at_start[i],
+                          &tlo, &thi) < 0) {
         snprintf(g->error, sizeof(g->error),
                  "corexy: the frame is too long for the microstep size");
         return -1;
     }
-    int64_t tlo = g->rotor_at_start[i] + (int64_t)rlo, thi = g->rotor_at_start[i] + (int64_t)rhi;
     tlo = tlo < rotor ? tlo : rotor;
     thi = thi > rotor ? thi : rotor;
     if (stepper_model_move_travel(g->motor[i], tlo, thi) < 0) {
@@ -108,9 +99,7 @@ struct corexy_model *corexy_model_create(const struct axis_params p[2],
         const struct stepper_params *sp = stepper_model_params(motor[i]);
         g->p[i] = p[i];
         g->motor[i] = motor[i];
-        g->mm_per_microstep[i] = p[i].rotation_distance /
-                                 (p[i].gear_ratio * sp->full_steps_per_rotation * sp->microsteps) *
-                                 (p[i].reversed ? -1.0 : 1.0);
+        g->mm_per_microstep[i] = axis_mm_per_microstep(&p[i], sp);
         g->rotor_at_start[i] = stepper_model_rotor(motor[i]);
     }
     double x = p[COREXY_X].start_position, y = p[COREXY_Y].start_position;
@@ -163,11 +152,7 @@ int corexy_model_set_endstop_fault(struct corexy_model *g, int axis, enum endsto
         snprintf(g->error, sizeof(g->error), "endstop fault: this axis has no endstop");
         return -1;
     }
-    int rc = endstop_switch_set_fault(&g->sw[axis], fault);
-    if (rc < 0)
-        snprintf(g->error, sizeof(g->error),
-                 "endstop fault: expected working, stuck open or stuck closed, got %d", (int)fault);
-    return rc;
+    return endstop_switch_set_fault(&g->sw[axis], fault, g->error, sizeof(g->error));
 }
 
 double corexy_model_position(const struct corexy_model *g, int axis)
@@ -180,20 +165,7 @@ bool corexy_model_endstop_closed(const struct corexy_model *g, int axis)
     return g->p[axis].has_endstop && g->sw[axis].reported;
 }
 
-double corexy_model_mm_per_microstep(const struct corexy_model *g, int motor)
-{
-    return g->mm_per_microstep[motor];
-}
-
 void corexy_model_report(const struct corexy_model *g, int axis, struct axis_report *out)
 {
-    const struct endstop_switch *sw = &g->sw[axis];
-    *out = (struct axis_report){
-        .position = g->pos[axis],
-        .endstop_closed = corexy_model_endstop_closed(g, axis),
-        .switch_pressed = sw->pressed,
-        .trigger_point = sw->trigger_point,
-        .closures = sw->closures,
-        .fault = sw->fault,
-    };
+    axis_report_fill(out, g->pos[axis], g->p[axis].has_endstop, &g->sw[axis]);
 }

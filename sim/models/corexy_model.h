@@ -48,8 +48,6 @@ int corexy_model_set_endstop_fault(struct corexy_model *g, int axis, enum endsto
 /* Carriage x or y, mm. */
 double corexy_model_position(const struct corexy_model *g, int axis);
 bool corexy_model_endstop_closed(const struct corexy_model *g, int axis);
-/* Signed mm of belt per microstep of a motor (negative when reversed). */
-double corexy_model_mm_per_microstep(const struct corexy_model *g, int motor);
 void corexy_model_report(const struct corexy_model *g, int axis, struct axis_report *out);
 
 #endif

@@ -50,6 +50,16 @@ static bool reported_state(const struct endstop_switch *s)
     }
 }
 
+/* Take the reported state from the mechanics and the fault; 1 if it
+ * changed. */
+static int report(struct endstop_switch *s)
+{
+    bool now = reported_state(s);
+    int changed = now != s->reported;
+    s->reported = now;
+    return changed;
+}
+
 void endstop_switch_init(struct endstop_switch *s, const struct endstop_switch_params *p,
                          double carriage)
 {
@@ -57,7 +67,6 @@ void endstop_switch_init(struct endstop_switch *s, const struct endstop_switch_p
     model_rng_seed(&s->rng, p->seed);
     arm(s);
     endstop_switch_move(s, carriage);
-    s->reported = reported_state(s);
 }
 
 int endstop_switch_move(struct endstop_switch *s, double carriage)
@@ -71,19 +80,17 @@ int endstop_switch_move(struct endstop_switch *s, double carriage)
         s->pressed = false;
         arm(s);
     }
-    bool now = reported_state(s);
-    int changed = now != s->reported;
-    s->reported = now;
-    return changed;
+    return report(s);
 }
 
-int endstop_switch_set_fault(struct endstop_switch *s, enum endstop_fault fault)
+int endstop_switch_set_fault(struct endstop_switch *s, enum endstop_fault fault, char *err,
+                             size_t errlen)
 {
-    if (fault != ENDSTOP_WORKING && fault != ENDSTOP_STUCK_OPEN && fault != ENDSTOP_STUCK_CLOSED)
+    if (fault != ENDSTOP_WORKING && fault != ENDSTOP_STUCK_OPEN && fault != ENDSTOP_STUCK_CLOSED) {
+        snprintf(err, errlen, "endstop fault: expected working, stuck open or stuck closed, got %d",
+                 (int)fault);
         return -1;
+    }
     s->fault = fault;
-    bool now = reported_state(s);
-    int changed = now != s->reported;
-    s->reported = now;
-    return changed;
+    return report(s);
 }

@@ -57,8 +57,9 @@ void endstop_switch_init(struct endstop_switch *s, const struct endstop_switch_p
 /* The carriage is now at carriage mm. Returns 1 if the reported state
  * changed. */
 int endstop_switch_move(struct endstop_switch *s, double carriage);
-/* Returns 1 if the reported state changed, 0 if not, -1 if fault is not
- * one of enum endstop_fault. */
-int endstop_switch_set_fault(struct endstop_switch *s, enum endstop_fault fault);
+/* Returns 1 if the reported state changed, 0 if not, -1 (err says why)
+ * if fault is not one of enum endstop_fault. */
+int endstop_switch_set_fault(struct endstop_switch *s, enum endstop_fault fault, char *err,
+                             size_t errlen);
 
 #endif
