@@ -383,6 +383,11 @@ int mcu_out_send_move(struct mcu_out *m, struct command_queue *cq, const uint8_t
     return mcu_out_send(m, cq, msg, len, min_clock, req_clock, err, errlen);
 }
 
+bool mcu_out_queues_direct(const struct mcu_out *m)
+{
+    return m->batch != NULL;
+}
+
 void mcu_out_forget_moves(struct mcu_out *m, uint64_t clock)
 {
     for (size_t i = 0; i < m->nslots; i++)
@@ -433,8 +438,8 @@ void mcu_out_get_stats(const struct mcu_out *m, struct mcu_out_stats *st)
 
 size_t mcu_out_encode(uint8_t *out, int32_t id, const int32_t *args, size_t nargs)
 {
-    size_t n = vlq_encode(out, id);
+    size_t n = vlq_put(out, id);
     for (size_t i = 0; i < nargs; i++)
-        n += vlq_encode(out + n, args[i]);
+        n += vlq_put(out + n, args[i]);
     return n;
 }

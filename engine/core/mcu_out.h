@@ -10,6 +10,7 @@
 #ifndef LOCKSTEP_CORE_MCU_OUT_H
 #define LOCKSTEP_CORE_MCU_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,12 @@ int mcu_out_send(struct mcu_out *m, struct command_queue *cq, const uint8_t *msg
 int mcu_out_send_move(struct mcu_out *m, struct command_queue *cq, const uint8_t *msg, size_t len,
                       uint64_t min_clock, uint64_t req_clock, uint64_t done_clock, char *err,
                       size_t errlen);
+/* Batch mode: whether its command queues may take messages directly,
+ * encoded in place with cmdq_reserve() and cmdq_push_reserved() on a
+ * queue from mcu_out_alloc_queue(), which is what mcu_out_send_move()
+ * amounts to there (no move queue gates them). A write failure then
+ * surfaces at mcu_out_flush() and mcu_out_close(). Live mode: false. */
+bool mcu_out_queues_direct(const struct mcu_out *m);
 /* Live: drop what cq holds that was not sent yet. */
 void mcu_out_clear_queue(struct mcu_out *m, struct command_queue *cq);
 /* Moves due after clock will never run (the MCU dropped them after a

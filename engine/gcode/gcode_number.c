@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,17 @@ static double slow_decimal(const char *text)
     return v;
 }
 
+/* Reads digits into *mantissa (wrapping past 19 digits, which the caller
+ * then does not trust); returns the first non-digit. */
+static const char *read_digits(const char *p, uint64_t *mantissa)
+{
+    uint64_t m = *mantissa;
+    for (unsigned d; (d = (unsigned)(*p - '0')) < 10; p++)
+        m = m * 10 + d;
+    *mantissa = m;
+    return p;
+}
+
 bool gcode_parse_float(const char *text, double *out)
 {
     const char *p = text;
@@ -50,30 +62,30 @@ bool gcode_parse_float(const char *text, double *out)
     bool negative = false;
     if (*p == '+' || *p == '-')
         negative = *p++ == '-';
+    /* Zeros before the first significant digit change nothing; every digit
+     * from it on is one of the mantissa's. */
+    const char *digits = p;
+    while (*p == '0')
+        p++;
     uint64_t mantissa = 0;
-    int significant = 0, exp10 = 0, digits = 0;
-    bool exact = true;
-    for (bool fraction = false;; p++) {
-        if (*p == '.' && !fraction) {
-            fraction = true;
-            continue;
-        }
-        if (!is_digit(*p))
-            break;
-        digits++;
-        if (mantissa || *p != '0') {
-            if (significant < MANTISSA_DIGITS_MAX) {
-                mantissa = mantissa * 10 + (uint64_t)(*p - '0');
-                significant++;
-            } else {
-                exact = false;
-            }
-        }
-        if (fraction)
-            exp10--;
+    const char *significant_from = p;
+    p = read_digits(p, &mantissa);
+    ptrdiff_t significant = p - significant_from, exp10 = 0;
+    bool any_digit = p > digits;
+    if (*p == '.') {
+        const char *fraction = ++p;
+        if (!significant)
+            while (*p == '0')
+                p++;
+        significant_from = p;
+        p = read_digits(p, &mantissa);
+        significant += p - significant_from;
+        exp10 = -(p - fraction);
+        any_digit |= p > fraction;
     }
-    if (!digits)
+    if (!any_digit)
         return false;
+    bool exact = significant <= MANTISSA_DIGITS_MAX;
     if (*p == 'e' || *p == 'E') {
         p++;
         bool exp_negative = false;
@@ -93,7 +105,7 @@ bool gcode_parse_float(const char *text, double *out)
         return false;
 
     double v;
-    if (mantissa == 0) {
+    if (!significant) {
         v = negative ? -0.0 : 0.0;
     } else if (exact && mantissa <= EXACT_MANTISSA_MAX && exp10 >= -EXACT_POW10_MAX &&
                exp10 <= EXACT_POW10_MAX) {

@@ -22,7 +22,8 @@ static bool is_digit(char c)
 /* ASCII only: the program's locale must not change how a line reads. */
 static bool is_alpha(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    /* Setting bit 5 maps 'A'..'Z' onto 'a'..'z' and nothing else there. */
+    return (unsigned)(((unsigned char)c | 0x20) - 'a') < 26;
 }
 static bool is_word_char(char c)
 {
@@ -38,18 +39,31 @@ static char to_upper(char c)
 static const char letter_names[] = "A\0B\0C\0D\0E\0F\0G\0H\0I\0J\0K\0L\0M\0"
                                    "N\0O\0P\0Q\0R\0S\0T\0U\0V\0W\0X\0Y\0Z";
 
-static const char *const text_commands[] = {"M23", "M117", "M118"};
-
+/* M23, M117 and M118, checked by hand: this runs for every line. */
 bool gcode_is_text_command(const char *name)
 {
-    for (size_t i = 0; i < sizeof(text_commands) / sizeof(text_commands[0]); i++)
-        if (!strcmp(name, text_commands[i]))
-            return true;
-    return false;
+    if (name[0] != 'M' || (name[1] != '1' && name[1] != '2'))
+        return false;
+    if (name[1] == '2')
+        return name[2] == '3' && !name[3];
+    return name[2] == '1' && (name[3] == '7' || name[3] == '8') && !name[4];
 }
 
+/* 'A'..'Z' as 0..25 for a one-letter name, else -1. */
+static int letter_index(const char *name)
+{
+    return name[0] >= 'A' && name[0] <= 'Z' && !name[1] ? name[0] - 'A' : -1;
+}
+
+/* One-letter names (every classic parameter) are found through
+ * letter_param: a lookup runs for each axis of every move. */
 const char *gcode_param_value(const struct gcode_command *cmd, const char *name)
 {
+    int letter = letter_index(name);
+    if (letter >= 0) {
+        unsigned slot = cmd->letter_param[letter];
+        return slot ? cmd->params[slot - 1].value : NULL;
+    }
     for (size_t i = 0; i < cmd->nparams; i++) {
         const char *have = cmd->params[i].name;
         if (have[0] == name[0] && !strcmp(have, name))
@@ -58,12 +72,18 @@ const char *gcode_param_value(const struct gcode_command *cmd, const char *name)
     return NULL;
 }
 
+static void drop_params(struct gcode_command *cmd)
+{
+    cmd->nparams = 0;
+    memset(cmd->letter_param, 0, sizeof cmd->letter_param);
+}
+
 static void clear(struct gcode_command *cmd)
 {
     cmd->name = cmd->raw = cmd->line = "";
     cmd->extended = cmd->has_line_number = cmd->has_checksum = cmd->malformed_args = false;
     cmd->line_number = 0;
-    cmd->nparams = 0;
+    drop_params(cmd);
 }
 
 static int refuse(struct gcode_command *cmd, char *err, size_t errlen, const char *fmt, ...)
@@ -103,23 +123,26 @@ static char *emit(struct builder *b, const char *s, size_t n)
 
 enum add_result { ADDED, TOO_MANY };
 
-/* Classic names are interned in letter_names: the same letter is the same
- * pointer, which spares a string compare per parameter on every move. */
-static enum add_result add_param(struct gcode_command *cmd, const char *name, const char *value,
-                                 bool interned)
+static enum add_result add_param(struct gcode_command *cmd, const char *name, const char *value)
 {
-    for (size_t i = 0; i < cmd->nparams; i++) {
-        const char *have = cmd->params[i].name;
-        if (interned ? have == name : !strcmp(have, name)) {
-            cmd->params[i].value = value;
-            return ADDED;
-        }
+    int letter = letter_index(name);
+    if (letter >= 0 && cmd->letter_param[letter]) {
+        cmd->params[cmd->letter_param[letter] - 1].value = value;
+        return ADDED;
     }
+    if (letter < 0)
+        for (size_t i = 0; i < cmd->nparams; i++)
+            if (!strcmp(cmd->params[i].name, name)) {
+                cmd->params[i].value = value;
+                return ADDED;
+            }
     if (cmd->nparams == GCODE_PARAMS_MAX)
         return TOO_MANY;
     cmd->params[cmd->nparams].name = name;
     cmd->params[cmd->nparams].value = value;
     cmd->nparams++;
+    if (letter >= 0)
+        cmd->letter_param[letter] = (unsigned char)cmd->nparams;
     return ADDED;
 }
 
@@ -216,7 +239,7 @@ static enum split_result split_extended(struct gcode_command *cmd, struct builde
         *eq = '\0';
         for (char *k = word; *k; k++)
             *k = to_upper(*k);
-        if (add_param(cmd, word, eq + 1, false) == TOO_MANY)
+        if (add_param(cmd, word, eq + 1) == TOO_MANY)
             return SPLIT_TOO_MANY;
     }
 }
@@ -367,7 +390,7 @@ int gcode_parse(struct gcode_command *cmd, const char *text, size_t len, char *e
             return 0;
         case SPLIT_MALFORMED:
             cmd->malformed_args = true;
-            cmd->nparams = 0;
+            drop_params(cmd);
             return 0;
         case SPLIT_TOO_MANY:
             return refuse(cmd, err, errlen, "Error on '%s': too many parameters (at most %d)",
@@ -398,7 +421,7 @@ int gcode_parse(struct gcode_command *cmd, const char *text, size_t len, char *e
         const char *value = emit(&b, s + from, to - from);
         if (!value)
             return refuse(cmd, err, errlen, "Error on '%s': line too complex", cmd->line);
-        if (add_param(cmd, key, value, true) == TOO_MANY)
+        if (add_param(cmd, key, value) == TOO_MANY)
             return refuse(cmd, err, errlen, "Error on '%s': too many parameters (at most %d)",
                           cmd->line, GCODE_PARAMS_MAX);
     }

@@ -57,6 +57,9 @@ struct gcode_command {
     long line_number;
     size_t nparams; /* in order of first appearance; a repeated name keeps the last value */
     struct gcode_param params[GCODE_PARAMS_MAX];
+    /* For each one-letter name A..Z: 1 + its index in params, 0 if absent
+     * (gcode_param_value's shortcut for classic parameters). */
+    unsigned char letter_param[26];
     char storage[4 * (GCODE_LINE_MAX + 1)];
 };
 

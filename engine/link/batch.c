@@ -8,6 +8,9 @@
 #include "errmsg.h"
 #include "frame.h"
 
+/* Blocks are gathered here and written a buffer at a time. */
+#define BATCH_OUT_BUFFER (32 * 1024)
+
 struct link_batch {
     struct link_dict *dict;
     struct clocksync *clock;
@@ -20,6 +23,8 @@ struct link_batch {
     int failed;
     char error[512];
     struct link_batch_stats stats;
+    size_t out_len;
+    uint8_t out_buf[BATCH_OUT_BUFFER];
 };
 
 struct link_batch *link_batch_open(const char *dict_path, const char *out_path, char *err,
@@ -134,24 +139,37 @@ int link_batch_send_text(struct link_batch *b, struct command_queue *cq, const c
     return link_batch_send_params(b, cq, &p, min_clock, req_clock, err, errlen);
 }
 
+/* Write out what out_buf holds; on failure, remember it for every later
+ * call. */
+static int write_out(struct link_batch *b, char *err, size_t errlen)
+{
+    if (b->out_len && fwrite(b->out_buf, 1, b->out_len, b->out) != b->out_len) {
+        snprintf(b->error, sizeof(b->error), "%s: write failed: %s", b->path, strerror(errno));
+        b->failed = 1;
+    }
+    b->out_len = 0;
+    return check_failed(b, err, errlen);
+}
+
+/* Each block is packed straight into the output buffer behind its
+ * header and finished there, so message bytes are copied once on their
+ * way from the queue to the file. */
 int link_batch_flush(struct link_batch *b, uint64_t req_limit, char *err, size_t errlen)
 {
     if (check_failed(b, err, errlen))
         return -1;
     for (;;) {
-        uint8_t content[FRAME_MAX_CONTENT], block[FRAME_MAX];
+        if (sizeof(b->out_buf) - b->out_len < FRAME_MAX && write_out(b, err, errlen))
+            return -1;
+        uint8_t *block = b->out_buf + b->out_len;
         size_t n;
-        size_t clen =
-            cmdq_pack(b->queues, CMDQ_ALL_READY, req_limit, FRAME_MAX_CONTENT, content, &n);
+        size_t clen = cmdq_pack(b->queues, CMDQ_ALL_READY, req_limit, FRAME_MAX_CONTENT,
+                                block + FRAME_HEADER, &n);
         if (!n)
-            return 0;
-        size_t blen = frame_build(block, b->seq, content, clen);
-        if (fwrite(block, 1, blen, b->out) != blen) {
-            snprintf(b->error, sizeof(b->error), "%s: write failed: %s", b->path, strerror(errno));
-            b->failed = 1;
-            return check_failed(b, err, errlen);
-        }
+            return write_out(b, err, errlen);
+        size_t blen = frame_finish(block, b->seq, clen);
         cmdq_commit(b->queues);
+        b->out_len += blen;
         b->seq++;
         b->stats.messages += n;
         b->stats.blocks++;

@@ -35,6 +35,14 @@ struct command_queue *cmdq_alloc(struct command_queues *s);
 int cmdq_push(struct command_queue *q, const uint8_t *msg, size_t len, uint64_t min_clock,
               uint64_t req_clock);
 
+/* The same in two steps, for encoders that write a message straight into
+ * the queue instead of copying it there: cmdq_reserve() gives room for
+ * one message (FRAME_MAX_CONTENT bytes) at q's tail, cmdq_push_reserved()
+ * queues its first len bytes (-1, queueing nothing, on a bad length).
+ * Until then nothing is queued, and another reserve gives the same room. */
+uint8_t *cmdq_reserve(struct command_queue *q);
+int cmdq_push_reserved(struct command_queue *q, size_t len, uint64_t min_clock, uint64_t req_clock);
+
 /* Drop every message waiting in q (not between pack and commit);
  * returns how many. */
 size_t cmdq_clear(struct command_queue *q);
@@ -49,7 +57,8 @@ size_t cmdq_queue_pending(const struct command_queue *q);
  * as it fits in cap bytes (at most FRAME_MAX_CONTENT); the first that does
  * not fit ends the block, so blocks leave in req_clock order. Writes the
  * content to out and returns its length, with the message count in
- * *nmsgs. Nothing leaves the queues until cmdq_commit(). */
+ * *nmsgs; out[len..cap) may be overwritten with scratch bytes. Nothing
+ * leaves the queues until cmdq_commit(). */
 size_t cmdq_pack(struct command_queues *s, uint64_t ready_clock, uint64_t req_limit, size_t cap,
                  uint8_t *out, size_t *nmsgs);
 /* Remove the messages the last cmdq_pack() chose. */

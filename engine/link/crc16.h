@@ -9,4 +9,8 @@
 
 uint16_t crc16_ccitt(const uint8_t *buf, size_t len);
 
+/* The firmware's table-free byte-at-a-time form, kept as the reference the
+ * table-driven crc16_ccitt() is tested against. */
+uint16_t crc16_ccitt_bytewise(const uint8_t *buf, size_t len);
+
 #endif

@@ -8,11 +8,18 @@ size_t frame_build(uint8_t *out, uint64_t seq, const uint8_t *content, size_t le
 {
     if (len > FRAME_MAX_CONTENT)
         return 0;
+    if (len)
+        memmove(out + FRAME_HEADER, content, len);
+    return frame_finish(out, seq, len);
+}
+
+size_t frame_finish(uint8_t *out, uint64_t seq, size_t len)
+{
+    if (len > FRAME_MAX_CONTENT)
+        return 0;
     size_t total = len + FRAME_MIN;
     out[0] = (uint8_t)total;
     out[1] = (uint8_t)(FRAME_DEST | (seq & FRAME_SEQ_MASK));
-    if (len)
-        memcpy(out + FRAME_HEADER, content, len);
     uint16_t crc = crc16_ccitt(out, total - FRAME_TRAILER);
     out[total - 3] = (uint8_t)(crc >> 8);
     out[total - 2] = (uint8_t)(crc & 0xff);

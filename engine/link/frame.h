@@ -23,6 +23,10 @@
 /* Build a block in out (FRAME_MAX bytes). Only seq's low four bits are
  * sent. Returns the block length, or 0 if the content is too long. */
 size_t frame_build(uint8_t *out, uint64_t seq, const uint8_t *content, size_t len);
+/* The same for content already in place at out + FRAME_HEADER (where a
+ * packer can write it, saving a copy): adds the header, checksum and sync
+ * byte around it. */
+size_t frame_finish(uint8_t *out, uint64_t seq, size_t len);
 
 static inline unsigned frame_seq(const uint8_t *block)
 {

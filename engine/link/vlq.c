@@ -1,10 +1,6 @@
 #include "vlq.h"
 
-/* Thresholds at which one more leading 7-bit group is needed. The
- * positive limits are lower than a plain 7-bit split suggests because a
- * first byte with 0x60 set would be read back as negative. Right shifts
- * of negative values rely on GCC's arithmetic shift, which keeps the
- * emitted bytes identical to the firmware's encoder. */
+/* The thresholds of vlq_put(), as signed ranges. */
 size_t vlq_size(int32_t v)
 {
     if (v >= 0xc000000 || v < -0x4000000)
@@ -20,11 +16,7 @@ size_t vlq_size(int32_t v)
 
 size_t vlq_encode(uint8_t *out, int32_t v)
 {
-    size_t n = vlq_size(v), i = 0;
-    for (size_t group = n - 1; group > 0; group--)
-        out[i++] = (uint8_t)(((v >> (7 * group)) & 0x7f) | 0x80);
-    out[i++] = (uint8_t)(v & 0x7f);
-    return i;
+    return vlq_put(out, v);
 }
 
 int vlq_decode(const uint8_t *buf, size_t len, size_t *pos, uint32_t *out)

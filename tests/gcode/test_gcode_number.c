@@ -1,4 +1,5 @@
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,6 +88,125 @@ static void test_float_matches_strtod(void **state)
         if (memcmp(&want, &got, sizeof want))
             fail_msg("'%s': %.17g, strtod %.17g", text, got, want);
     }
+}
+
+/* What the reader accepts, spelled out independently of it: spaces, a
+ * sign, digits with at most one '.', at least one digit, an optional
+ * exponent with at least one digit, spaces, the end. */
+static bool reference_accepts(const char *t)
+{
+    const char *spaces = " \t\r\n\v\f";
+    t += strspn(t, spaces);
+    if (*t == '+' || *t == '-')
+        t++;
+    size_t intdigits = strspn(t, "0123456789");
+    t += intdigits;
+    size_t fracdigits = 0;
+    if (*t == '.') {
+        t++;
+        fracdigits = strspn(t, "0123456789");
+        t += fracdigits;
+    }
+    if (!intdigits && !fracdigits)
+        return false;
+    if (*t == 'e' || *t == 'E') {
+        t++;
+        if (*t == '+' || *t == '-')
+            t++;
+        size_t expdigits = strspn(t, "0123456789");
+        if (!expdigits)
+            return false;
+        t += expdigits;
+    }
+    t += strspn(t, spaces);
+    return !*t;
+}
+
+/* Strings built from the pieces numbers are made of, in any order and
+ * length, so that odd ones come up: long runs of zeros and digits (past
+ * the 19 a uint64_t holds, 2^64 itself), signs and dots in wrong places,
+ * "0x10", huge exponents. Each must be accepted exactly when the grammar
+ * says, and then read as strtod reads it, bit for bit (the sign of zero
+ * included); a refused one leaves the output alone. */
+static void test_float_generated_against_strtod(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "0",
+        "00000000",
+        "1",
+        "9",
+        "5",
+        "18446744073709551616",
+        "12345678901234567890",
+        "9007199254740993",
+        ".",
+        "-",
+        "+",
+        "e",
+        "E",
+        "e-",
+        "e+",
+        "x",
+        " ",
+        "\t",
+        "400",
+        "99999999",
+        "3",
+        "0.",
+        ".0",
+        "e22",
+        "e23",
+        "e-22",
+        "e-23",
+    };
+    const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+    uint64_t seed = 0x243f6a8885a308d3u;
+    int accepted = 0;
+    for (int i = 0; i < 300000; i++) {
+        char text[256] = "";
+        size_t n = 0;
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        int count = 1 + (int)((seed >> 60) % 6);
+        for (int k = 0; k < count; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            const char *p = pieces[(seed >> 33) % npieces];
+            size_t len = strlen(p);
+            if (n + len >= sizeof text)
+                break;
+            memcpy(text + n, p, len + 1);
+            n += len;
+        }
+        double got = 7.0;
+        bool ok = gcode_parse_float(text, &got);
+        bool want_ok = reference_accepts(text);
+        if (want_ok) {
+            double want = strtod(text, NULL);
+            /* Non-finite results are refused on purpose. */
+            want_ok = isfinite(want);
+            if (want_ok && ok && memcmp(&want, &got, sizeof want))
+                fail_msg("'%s': %.17g, strtod %.17g", text, got, want);
+        }
+        if (ok != want_ok)
+            fail_msg("'%s': %s, expected %s", text, ok ? "accepted" : "refused",
+                     want_ok ? "accepted" : "refused");
+        if (!ok)
+            assert_true(got == 7.0);
+        accepted += ok;
+    }
+    /* The generator must reach both outcomes often enough to mean something. */
+    assert_true(accepted > 30000);
+    assert_true(accepted < 270000);
+    /* Cases named in the brief of this reader. */
+    assert_true(float_of("1e5") == 1e5);
+    assert_true(float_of("-.5") == -0.5);
+    assert_true(float_of("+3") == 3.0);
+    double v = 7.0;
+    assert_false(gcode_parse_float("0x10", &v));
+    assert_true(float_of("18446744073709551616") == 18446744073709551616.0);
+    assert_true(float_of("0.18446744073709551616e20") == 18446744073709551616.0);
+    assert_true(float_of("1844674407370955161600000000000000000000e-20") == 18446744073709551616.0);
+    assert_true(float_of("9007199254740993") == 9007199254740992.0);
 }
 
 static void test_int(void **state)
@@ -189,10 +309,14 @@ static void test_locale_independent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_float_accepted),       cmocka_unit_test(test_float_refused),
-        cmocka_unit_test(test_float_matches_strtod), cmocka_unit_test(test_int),
-        cmocka_unit_test(test_format_like_python),   cmocka_unit_test(test_format_round_trips),
+        cmocka_unit_test(test_float_accepted),
+        cmocka_unit_test(test_float_refused),
+        cmocka_unit_test(test_float_matches_strtod),
+        cmocka_unit_test(test_int),
+        cmocka_unit_test(test_format_like_python),
+        cmocka_unit_test(test_format_round_trips),
         cmocka_unit_test(test_locale_independent),
+        cmocka_unit_test(test_float_generated_against_strtod),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

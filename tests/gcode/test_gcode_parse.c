@@ -444,9 +444,95 @@ static void test_copy(void **state)
     assert_string_equal(gcode_param_value(&copy, "X"), "9");
 }
 
+/* Which names take free text: exactly M23, M117 and M118. */
+static void test_text_command_names(void **state)
+{
+    (void)state;
+    const char *yes[] = {"M23", "M117", "M118"};
+    const char *no[] = {"M2",  "M1",  "M11",  "M230", "M1170", "M1180", "M116", "M119",
+                        "M13", "M24", "G117", "M",    "",      "m117",  "M22",  "M123",
+                        "M17", "M18", "M217", "T117", "M11 7", "M117 "};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+        assert_true(gcode_is_text_command(yes[i]));
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+        if (gcode_is_text_command(no[i]))
+            fail_msg("'%s' taken for a text command", no[i]);
+}
+
+/* Lookups by one-letter name go through an index kept beside the list:
+ * it must agree with the list in every case. */
+static void expect_lookups_match_list(const struct gcode_command *c)
+{
+    for (char l = 'A'; l <= 'Z'; l++) {
+        char name[2] = {l, 0};
+        const char *want = NULL;
+        for (size_t i = 0; i < c->nparams; i++)
+            if (!strcmp(c->params[i].name, name))
+                want = c->params[i].value;
+        const char *got = gcode_param_value(c, name);
+        if (want && (!got || strcmp(got, want)))
+            fail_msg("%s: '%s', list says '%s'", name, got ? got : "(none)", want);
+        if (!want && got)
+            fail_msg("%s: '%s', not in the list", name, got);
+        /* Lower case is not a parameter name. */
+        char lower[2] = {(char)(l - 'A' + 'a'), 0};
+        assert_null(gcode_param_value(c, lower));
+    }
+}
+
+static void test_letter_lookup(void **state)
+{
+    (void)state;
+    parse_ok("G1 X1 Y2 x3 E4 F5");
+    assert_int_equal(cmd.nparams, 4);
+    assert_string_equal(gcode_param_value(&cmd, "X"), "3");
+    assert_null(gcode_param_value(&cmd, "Z"));
+    assert_null(gcode_param_value(&cmd, "XY"));
+    assert_null(gcode_param_value(&cmd, ""));
+    expect_lookups_match_list(&cmd);
+    /* Every letter, twice: the second value wins, the order is the first. */
+    char line[256] = "G1";
+    for (char l = 'A'; l <= 'Z'; l++)
+        snprintf(line + strlen(line), sizeof line - strlen(line), " %c%d", l, l);
+    for (char l = 'Z'; l >= 'A'; l -= 3)
+        snprintf(line + strlen(line), sizeof line - strlen(line), " %c-%d", l, l);
+    parse_ok(line);
+    assert_int_equal(cmd.nparams, 26);
+    assert_param(0, "A", "65");
+    assert_param(25, "Z", "-90");
+    expect_lookups_match_list(&cmd);
+    /* Extended commands: one-letter keys found too, longer ones by name. */
+    parse_ok("SET_X X=1 XX=2 Y=3 X=4");
+    assert_string_equal(gcode_param_value(&cmd, "X"), "4");
+    assert_string_equal(gcode_param_value(&cmd, "XX"), "2");
+    assert_null(gcode_param_value(&cmd, "XXX"));
+    expect_lookups_match_list(&cmd);
+    /* Malformed arguments drop them all, index included. */
+    parse_ok("SET_X X=1 Y");
+    assert_true(cmd.malformed_args);
+    assert_int_equal(cmd.nparams, 0);
+    expect_lookups_match_list(&cmd);
+    /* A line with fewer parameters after one with more leaves none behind. */
+    parse_ok("G1 X1 Y2 Z3 E4");
+    parse_ok("G1 Y7");
+    assert_null(gcode_param_value(&cmd, "X"));
+    expect_lookups_match_list(&cmd);
+    refused("123 G1 X1", "Malformed command '123 G1 X1'");
+    expect_lookups_match_list(&cmd);
+    parse_ok("G1 X1 Y2");
+    struct gcode_command copy;
+    gcode_command_copy(&copy, &cmd);
+    parse_ok("G0 Z9");
+    assert_string_equal(gcode_param_value(&copy, "Y"), "2");
+    assert_null(gcode_param_value(&copy, "Z"));
+    expect_lookups_match_list(&copy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_command_names),
+        cmocka_unit_test(test_letter_lookup),
         cmocka_unit_test(test_classic),
         cmocka_unit_test(test_spacing),
         cmocka_unit_test(test_case_and_whitespace),

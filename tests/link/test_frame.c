@@ -54,6 +54,31 @@ static void test_build_layout(void **state)
     assert_int_equal(frame_build(b, 0, big, sizeof(big)), 0);
 }
 
+/* Content already behind the header gets the same block as a copy in. */
+static void test_finish_in_place(void **state)
+{
+    (void)state;
+    for (size_t len = 0; len <= FRAME_MAX_CONTENT; len++) {
+        uint8_t content[FRAME_MAX_CONTENT], built[FRAME_MAX], in_place[FRAME_MAX];
+        for (size_t i = 0; i < len; i++)
+            content[i] = (uint8_t)(i * 37 + len);
+        memcpy(in_place + FRAME_HEADER, content, len);
+        size_t a = frame_build(built, len * 3, content, len);
+        size_t b = frame_finish(in_place, len * 3, len);
+        assert_int_equal(a, len + FRAME_MIN);
+        assert_int_equal(b, a);
+        assert_memory_equal(built, in_place, a);
+    }
+    uint8_t block[FRAME_MAX + 1];
+    assert_int_equal(frame_finish(block, 0, FRAME_MAX_CONTENT + 1), 0);
+    /* The content may already be where frame_build copies it to. */
+    uint8_t same[FRAME_MAX], ref[FRAME_MAX];
+    memcpy(same + FRAME_HEADER, "abc", 3);
+    assert_int_equal(frame_build(same, 5, same + FRAME_HEADER, 3), 8);
+    assert_int_equal(frame_build(ref, 5, (const uint8_t *)"abc", 3), 8);
+    assert_memory_equal(same, ref, 8);
+}
+
 static void test_parse_stream_and_bytewise(void **state)
 {
     (void)state;
@@ -417,6 +442,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_layout),
+        cmocka_unit_test(test_finish_in_place),
         cmocka_unit_test(test_parse_stream_and_bytewise),
         cmocka_unit_test(test_corrupted_block_then_good),
         cmocka_unit_test(test_bad_sync_byte),

@@ -110,6 +110,75 @@ static void test_sweep(void **state)
     }
 }
 
+/* The groups the encoder must write, computed the slow way: the size from
+ * the signed range the first byte can express, then seven bits at a time
+ * from the top with an arithmetic shift (so a negative five-byte value's
+ * top group is sign-filled). */
+static size_t reference_encode(uint8_t *out, int32_t v)
+{
+    int64_t w = v;
+    size_t n = 1;
+    while (n < VLQ_MAX_BYTES) {
+        /* n bytes carry 7n bits; the first byte's bits 5-6 say the sign. */
+        int64_t lo = -((int64_t)1 << (7 * n - 2)), hi = (int64_t)3 << (7 * n - 2);
+        if (w >= lo && w < hi)
+            break;
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int shift = (int)(7 * (n - 1 - i));
+        out[i] = (uint8_t)(((w >> shift) & 0x7f) | (i + 1 < n ? 0x80 : 0));
+    }
+    return n;
+}
+
+static void expect_reference_bytes(int32_t v)
+{
+    uint8_t want[VLQ_MAX_BYTES] = {0}, got[VLQ_MAX_BYTES + 1] = {0}, inl[VLQ_MAX_BYTES] = {0};
+    size_t n = reference_encode(want, v);
+    assert_int_equal(vlq_encode(got, v), n);
+    assert_int_equal(vlq_put(inl, v), n);
+    assert_int_equal(vlq_size(v), n);
+    assert_memory_equal(got, want, n);
+    assert_memory_equal(inl, want, n);
+    /* Nothing past the value is touched. */
+    assert_int_equal(got[n], 0);
+}
+
+/* Byte for byte against the reference, on both sides of every size
+ * boundary, at every power of two and over random patterns. */
+static void test_bytes_match_reference(void **state)
+{
+    (void)state;
+    static const int64_t edges[] = {0x20,     0x60,      0x1000,    0x3000,    0x80000,
+                                    0x180000, 0x4000000, 0xc000000, 0x7fffffff};
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+        for (int64_t d = -3; d <= 3; d++) {
+            int64_t pos = edges[i] + d, neg = -edges[i] + d;
+            if (pos <= INT32_MAX)
+                expect_reference_bytes((int32_t)pos);
+            if (neg >= INT32_MIN)
+                expect_reference_bytes((int32_t)neg);
+        }
+    for (int b = 0; b < 32; b++) {
+        uint32_t p = 1u << b;
+        expect_reference_bytes((int32_t)p);
+        expect_reference_bytes((int32_t)(p - 1));
+        expect_reference_bytes((int32_t)(0u - p));
+        expect_reference_bytes((int32_t)(0u - p - 1));
+    }
+    expect_reference_bytes(INT32_MIN);
+    expect_reference_bytes(INT32_MAX);
+    uint32_t x = 0x9e3779b9u;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        /* Every size equally often: shift the pattern down by a random amount. */
+        expect_reference_bytes((int32_t)x >> (x % 31));
+    }
+}
+
 static void test_decode_errors(void **state)
 {
     (void)state;
@@ -142,7 +211,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_size_boundaries),   cmocka_unit_test(test_known_bytes),
         cmocka_unit_test(test_unsigned_patterns), cmocka_unit_test(test_sweep),
-        cmocka_unit_test(test_decode_errors),
+        cmocka_unit_test(test_decode_errors),     cmocka_unit_test(test_bytes_match_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
