@@ -23,7 +23,9 @@ void pipeline_destroy(struct pipeline *p);
 void pipeline_submit(struct pipeline *p);
 
 /* Return when every lane has run its units up to and including batch;
- * the caller runs units meanwhile. */
+ * the caller runs units meanwhile, of any batch submitted: waiting for
+ * a unit another thread is running, it takes on later work rather than
+ * idle. */
 void pipeline_wait(struct pipeline *p, uint64_t batch);
 
 /* Only with every submitted unit run (after pipeline_wait): the number

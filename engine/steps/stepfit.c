@@ -13,31 +13,13 @@ static int clamp_add(double a)
         return -32768;
     if (!(a < 32767))
         return 32767;
-    return (int)lround(a);
+    return (int)dfloor(a + 0.5);
 }
 
-/* T'' and T''' at step k, from the piece holding it. */
-static void curvature(const struct fit_input *in, double k, double *T2, double *T3)
-{
-    int i = 0;
-    while (i + 1 < in->np && in->p[i + 1].ka <= k)
-        i++;
-    const struct fit_piece *p = &in->p[i];
-    double kb = (double)p->ka + p->n - 1;
-    if (k > kb)
-        k = kb;
-    *T2 = *T3 = 0;
-    if (p->kind != SEG_ACCEL)
-        return;
-    double T, T1;
-    fit_time_d(p, k, &T, &T1, T2);
-    double T1sq = T1 * T1;
-    *T3 = 3 * p->a * p->a * T1sq * T1sq * T1;
-}
-
-/* x^(1/3) for x > 0, to a few parts in 1e10: a guess from the exponent
- * bits, then Newton steps (the prediction needs no more, and libm's
- * cbrt costs as much as a whole short fit). */
+/* x^(1/3) for x > 0, to about 1e-4: a guess from the exponent bits, then
+ * one Halley step. The prediction needs no more, and is on the critical
+ * path of every fit (libm's cbrt, or Newton steps that divide, cost as
+ * much as a whole short fit). */
 static double cbrt_pos(double x)
 {
     if (!(x < 1e18))
@@ -47,9 +29,8 @@ static double cbrt_pos(double x)
     b = b / 3 + UINT64_C(0x2A9F7893782DA1CE);
     double y;
     memcpy(&y, &b, sizeof(y));
-    for (int i = 0; i < 3; i++)
-        y = (y + y + x / (y * y)) * (1.0 / 3);
-    return y;
+    double y3 = y * y * y;
+    return y * (y3 + x + x) / (y3 + y3 + x);
 }
 
 /* The add to start from. Locally T is a cubic with T''' > 0, and a
@@ -57,21 +38,37 @@ static double cbrt_pos(double x)
  * (the minimax error of a quadratic over h steps is T''' h^3 / 192).
  * The command the search settles on has the curvature A of T'' about D/2
  * steps in (measured on synthetic prints: it starts after a step left
- * early, and runs about 1.2 D steps). */
+ * early, and runs about 1.2 D steps). On an accel piece, with r the speed
+ * in steps per tick, T'' = -a/r^3 and T''' = 3a^2/r^5, so D^3 = 8E r^5/a^2. */
 static int predict_add(const struct fit_input *in, double *span)
 {
-    double T2, T3;
-    curvature(in, 0, &T2, &T3);
+    const struct fit_piece *p = &in->p[0];
     *span = INFINITY;
-    if (!(T3 > 0))
-        return clamp_add(T2);
-    double D = cbrt_pos(24 * in->E / T3);
+    if (p->kind != SEG_ACCEL)
+        return 0;
+    double r2 = p->v * p->v + 2 * p->a * p->u0;
+    if (!(r2 > 0)) {
+        /* at a standstill: as sharp a bend as an add can be */
+        *span = 0;
+        return p->a > 0 ? -32768 : 32767;
+    }
+    double ia = p->ia != 0 ? p->ia : 1 / p->a;
+    double D = cbrt_pos(8 * in->E * r2 * r2 * sqrt(r2) * ia * ia);
     *span = 1.2 * D;
     double km = 0.5 * D;
     if (km > in->total - 1.0)
         km = in->total - 1.0;
-    curvature(in, km, &T2, &T3);
-    return clamp_add(T2);
+    int i = 0;
+    while (i + 1 < in->np && in->p[i + 1].ka <= km)
+        i++;
+    p = &in->p[i];
+    if (p->kind != SEG_ACCEL)
+        return 0;
+    double kb = (double)p->ka + p->n - 1;
+    double rk2 = p->v * p->v + 2 * p->a * (p->u0 + (km < kb ? km : kb));
+    if (!(rk2 > 0))
+        return p->a > 0 ? -32768 : 32767;
+    return clamp_add(-p->a / (rk2 * sqrt(rk2)));
 }
 
 struct search {
@@ -87,9 +84,10 @@ static void try_add(const struct search *s, int A, struct fit_try *r)
         fit_closed_try(s->in, A, r);
 }
 
-static int better(const struct fit_try *a, const struct fit_try *b)
+/* Try a (with add Aa) beats b (with add Ab). */
+static int better(const struct fit_try *a, int Aa, const struct fit_try *b, int Ab)
 {
-    return a->n > b->n || (a->n == b->n && a->elast > b->elast);
+    return a->n > b->n || (a->n == b->n && last_clock(a->n, a->I, Aa) > last_clock(b->n, b->I, Ab));
 }
 
 /* Two commands (I, A) and (I', A') that both keep steps
@@ -158,7 +156,7 @@ static int search_add(const struct search *s, int A, struct fit_try *best)
             return bestA;
         try_add(s, (int)next, &cur);
         narrow(&w, E, (int)next, &cur);
-        if (better(&cur, best)) {
+        if (better(&cur, (int)next, best, bestA)) {
             *best = cur;
             bestA = (int)next;
         }
@@ -186,7 +184,7 @@ static int search_add(const struct search *s, int A, struct fit_try *best)
         int mid = dir > 0 ? a + (b - a) / 2 : b - (b - a) / 2;
         try_add(s, mid, &cur);
         narrow(&w, E, mid, &cur);
-        if (better(&cur, best)) {
+        if (better(&cur, mid, best, bestA)) {
             *best = cur;
             bestA = mid;
         }
@@ -207,22 +205,28 @@ void stepfit_best(struct fit_input *in, struct fit_result *out)
     struct fit_try best = {0};
     int A = in->resume_add;
     if (!in->resume) {
-        double span;
-        int A0 = predict_add(in, &span);
-        if (in->cut && span > 2 * FIT_DIRECT_STEPS &&
-            in->first_piece_steps > 2 * FIT_DIRECT_STEPS) {
-            /* A long smooth piece: the command is surely longer than the
-             * direct look, so straight to the closed form, which needs
-             * the whole run. */
-            out->want_more = 1;
-            out->count = 0;
-            out->add = A0;
-            return;
+        double span = 0;
+        int A0 = 0, predicted = 0;
+        if (in->cut && in->first_piece_steps > 2 * FIT_DIRECT_STEPS) {
+            A0 = predict_add(in, &span);
+            predicted = 1;
+            if (span > 2 * FIT_DIRECT_STEPS) {
+                /* A long smooth piece: the command is surely longer than
+                 * the direct look, so straight to the closed form, which
+                 * needs the whole run. */
+                out->want_more = 1;
+                out->count = 0;
+                out->add = A0;
+                return;
+            }
         }
         struct fit_direct d;
         fit_direct_init(in, &d);
+        /* a command of one or two steps needs no prediction */
         if (fit_direct_short(&d, out))
             return;
+        if (!predicted)
+            A0 = predict_add(in, &span);
         struct search s = {in, &d};
         A = search_add(&s, A0, &best);
         int longer = best.open && (uint32_t)d.K < in->total;

@@ -298,14 +298,6 @@ static inline int ibounds(double lo, double hi, uint32_t n, double A, int64_t *i
     return 1;
 }
 
-/* Exact time of step k, which is in piece i or before it. */
-static double time_before(const struct fit_input *in, int i, uint32_t k)
-{
-    while (i > 0 && in->p[i].ka > k)
-        i--;
-    return fit_time(&in->p[i], k);
-}
-
 /* The most steps that fit with add A. The pieces are walked in order,
  * each checked whole from its extremes; in the first one that does not
  * fit whole, a bisection over its steps (each probe O(1) given the
@@ -352,7 +344,6 @@ void fit_closed_try(struct fit_input *in, int A, struct fit_try *r)
             return;
         }
         r->I = ih;
-        r->elast = last_error(a, r->I, dA, time_before(in, i, a - 1));
         /* Which side broke at step b-1: a rising lower bound wants a
          * larger add (it lowers late steps' bounds more than early
          * ones'), a falling upper bound a smaller one. */
@@ -380,5 +371,4 @@ void fit_closed_try(struct fit_input *in, int A, struct fit_try *r)
         return;
     }
     r->I = ih;
-    r->elast = last_error(in->total, r->I, dA, time_before(in, in->np - 1, in->total - 1));
 }

@@ -194,15 +194,13 @@ static double jump_for(double lv, double ls, double hv, double hs)
 
 /* What the step that broke the bounds asks of the add (fit_try): lo, hi
  * and their slopes d/dA before it, nlo, nhi after it. */
-static void failed_at(const struct fit_direct *d, int k, double dA, double lo, double los,
-                      double hi, double his, double nlo, double nlos, double nhi, double nhis,
-                      struct fit_try *r)
+static void failed_at(int k, double lo, double los, double hi, double his, double nlo, double nlos,
+                      double nhi, double nhis, struct fit_try *r)
 {
     r->n = (uint32_t)k;
     if (!k)
         return;
     r->I = (int64_t)dfloor(hi);
-    r->elast = last_error((uint32_t)k, r->I, dA, 0.5 * k * (d->Sp[k - 1] + d->Sm[k - 1]));
     int rose = dceil(nlo) > dfloor(hi), fell = dceil(lo) > dfloor(nhi);
     if (rose && !fell)
         r->fail = 1;
@@ -258,7 +256,7 @@ void fit_direct_try_general(struct fit_direct *d, int A, struct fit_try *r)
             nhis = -k;
         }
         if (nhi - nlo < 1 && !(dceil(nlo) <= dfloor(nhi))) {
-            failed_at(d, k, dA, lo, los, hi, his, nlo, nlos, nhi, nhis, r);
+            failed_at(k, lo, los, hi, his, nlo, nlos, nhi, nhis, r);
             return;
         }
         lo = nlo;
@@ -269,7 +267,6 @@ void fit_direct_try_general(struct fit_direct *d, int A, struct fit_try *r)
     r->n = d->K;
     r->open = 1;
     r->I = (int64_t)dfloor(hi);
-    r->elast = last_error(d->K, r->I, dA, 0.5 * d->K * (d->Sp[d->K - 1] + d->Sm[d->K - 1]));
 }
 
 /* d/dA of a bound set by candidate i (see fit_direct_try). */
@@ -321,7 +318,7 @@ void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
             int nhik = c3 < hi ? 2 * k : hik;
             double nhi = dmin(c3, hi);
             if (nhi - nlo < 1 && !(dceil(nlo) <= dfloor(nhi))) {
-                failed_at(d, k, dA, lo, slope_of(lok), hi, slope_of(hik), nlo, slope_of(nlok), nhi,
+                failed_at(k, lo, slope_of(lok), hi, slope_of(hik), nlo, slope_of(nlok), nhi,
                           slope_of(nhik), r);
                 return;
             }
@@ -334,5 +331,4 @@ void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
     r->n = (uint32_t)d->K;
     r->open = 1;
     r->I = (int64_t)dfloor(hi);
-    r->elast = last_error(d->K, r->I, dA, 0.5 * d->K * (d->Sp[d->K - 1] + d->Sm[d->K - 1]));
 }

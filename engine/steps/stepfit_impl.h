@@ -83,18 +83,21 @@ static inline void fit_time_d(const struct fit_piece *p, double k, double *T, do
  * allows, which (T''' being positive) is the start that lets it run
  * longest. */
 struct fit_try {
-    uint32_t n;   /* steps that fit */
-    int64_t I;    /* the largest interval that fits them */
-    int fail;     /* the step after them wants: +1 a larger add, -1 a smaller one */
-    int open;     /* every step offered fits */
-    double jump;  /* estimate of how far the add must move towards fail (0: none) */
-    int stuck;    /* moving that far would lose steps that fit now */
-    double elast; /* error of the last step (+: late) */
+    uint32_t n;  /* steps that fit */
+    int64_t I;   /* the largest interval that fits them */
+    int fail;    /* the step after them wants: +1 a larger add, -1 a smaller one */
+    int open;    /* every step offered fits */
+    double jump; /* estimate of how far the add must move towards fail (0: none) */
+    int stuck;   /* moving that far would lose steps that fit now */
 };
 
-static inline double last_error(uint32_t n, int64_t I, double A, double T_last)
+/* The clock of the last of n steps of (I, A), relative to L: of two
+ * equally long commands the one ending later leaves its last step later
+ * in the same window (stepfit.h). Exact in int64 for any command the MCU
+ * takes. */
+static inline int64_t last_clock(uint32_t n, int64_t I, int A)
 {
-    return (double)n * I + A * 0.5 * n * (n - 1.0) - T_last;
+    return (int64_t)n * I + (int64_t)A * ((int64_t)n * (n - 1) / 2);
 }
 
 /* Looking at the first steps directly. */
