@@ -30,12 +30,10 @@ void engine_respond(struct engine *e, const char *fmt, ...)
     e->respond(e->respond_ctx, line);
 }
 
-/* Hand the steppers' commands up to print time until to the link, and
- * let out the messages that nothing later can precede. */
-static int flush_until(struct engine *e, double until, char *err, size_t errlen)
+/* Let out the messages that nothing later can precede, once the
+ * steppers' commands up to print time until were handed to the link. */
+static int let_out(struct engine *e, double until, char *err, size_t errlen)
 {
-    if (stepgen_flush(e->sg, until, err, errlen))
-        return -1;
     for (int i = 0; i < e->nsteppers; i++)
         if (stepper_out_check(e->steppers[i], err, errlen))
             return -1;
@@ -44,6 +42,53 @@ static int flush_until(struct engine *e, double until, char *err, size_t errlen)
     double margin = e->max_error * mcu_out_freq(e->mcu) + 1.0;
     uint64_t limit = mcu_out_clock(e->mcu, until);
     return mcu_out_flush(e->mcu, limit > margin ? limit - (uint64_t)margin : 0, err, errlen);
+}
+
+/* The link's part of a periodic flush left for later (move_sink): done
+ * once the steppers have handed on everything up to it, or now if wait.
+ * It always comes before any other flush's, so the blocks end where they
+ * would have, and the bytes do not depend on when it ran: whatever was
+ * handed on since has later clocks than its limit. */
+static int catch_up(struct engine *e, bool wait, char *err, size_t errlen)
+{
+    struct engine_sink *ss = &e->sink;
+    if (!ss->link_pending)
+        return 0;
+    if (!stepgen_handed_on(e->sg, ss->link_mark)) {
+        if (!wait)
+            return 0;
+        if (stepgen_hand_on(e->sg, ss->link_mark, err, errlen))
+            return -1;
+    }
+    ss->link_pending = false;
+    return let_out(e, ss->link_until, err, errlen);
+}
+
+/* Hand the steppers' commands up to print time until to the link, and
+ * let out the messages that nothing later can precede. */
+static int flush_until(struct engine *e, double until, char *err, size_t errlen)
+{
+    if (catch_up(e, true, err, errlen) || stepgen_flush(e->sg, until, err, errlen))
+        return -1;
+    return let_out(e, until, err, errlen);
+}
+
+/* Bounded memory: now and then, everything a second behind the newest
+ * move goes out (later moves cannot change it). In batch mode without
+ * waiting for the steppers to catch up: the worker keeps computing while
+ * this thread plans, and the link lets the messages out a few batches
+ * later (catch_up). */
+static int flush_behind(struct engine *e, double until, char *err, size_t errlen)
+{
+    struct engine_sink *ss = &e->sink;
+    if (e->live)
+        return flush_until(e, until, err, errlen);
+    if (catch_up(e, true, err, errlen) ||
+        stepgen_flush_later(e->sg, until, &ss->link_mark, err, errlen))
+        return -1;
+    ss->link_pending = true;
+    ss->link_until = until;
+    return 0;
 }
 
 static void move_sink(void *ctx, const struct move *m)
@@ -60,10 +105,9 @@ static void move_sink(void *ctx, const struct move *m)
     }
     ss->last_move_end = m->print_time + move_duration(m);
     ss->last_move = *m;
-    /* Bounded memory: now and then, everything a second behind the
-     * newest move goes out (later moves cannot change it). */
-    if (++ss->moves % ENGINE_LINK_FLUSH_MOVES == 0 && m->print_time > 1.0 &&
-        flush_until(e, m->print_time - 1.0, ss->err, sizeof(ss->err)))
+    if (catch_up(e, false, ss->err, sizeof(ss->err)) ||
+        (++ss->moves % ENGINE_LINK_FLUSH_MOVES == 0 && m->print_time > 1.0 &&
+         flush_behind(e, m->print_time - 1.0, ss->err, sizeof(ss->err))))
         ss->failed = 1;
 }
 

@@ -85,6 +85,11 @@ struct engine {
         int failed;
         char err[256];
         unsigned moves;
+        /* Batch mode: a periodic flush whose messages wait to be let out
+         * until the steppers handed on everything up to link_mark. */
+        bool link_pending;
+        uint64_t link_mark;
+        double link_until;
         double last_move_end;
         struct move last_move; /* the last one handed on (a homing move) */
         engine_move_fn observer;

@@ -542,6 +542,33 @@ int stepgen_flush(struct stepgen *sg, double until, char *err, size_t errlen)
     return process(sg, 1, until, err, errlen);
 }
 
+int stepgen_flush_later(struct stepgen *sg, double until, uint64_t *mark, char *err, size_t errlen)
+{
+    if (isnan(until)) {
+        fail(err, errlen, "stepgen_flush_later: print time is not a number");
+        return -1;
+    }
+    int ret = seal(sg, 1, until, err, errlen);
+    *mark = sg->sealed;
+    return ret;
+}
+
+bool stepgen_handed_on(const struct stepgen *sg, uint64_t mark)
+{
+    return sg->drained >= mark;
+}
+
+int stepgen_hand_on(struct stepgen *sg, uint64_t mark, char *err, size_t errlen)
+{
+    int ret = 0;
+    if (mark > sg->sealed)
+        mark = sg->sealed;
+    while (sg->drained < mark)
+        if (drain_one(sg, err, errlen) < 0 && !ret)
+            ret = -1;
+    return ret;
+}
+
 int stepgen_set_position(struct stepgen *sg, int stepper, double pos, char *err, size_t errlen)
 {
     struct sg_stepper *s = stepper_at(sg, stepper, err, errlen);

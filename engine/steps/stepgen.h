@@ -24,8 +24,9 @@
  * back until a flush reaches their first step, so an engine flushes as
  * print time advances (not after every move: each flush ends a batch).
  * Sinks are called only from stepgen_add_move(), stepgen_flush(),
- * stepgen_restart_time(), stepgen_add_stepper() and
- * stepgen_reset_stepper(), in the caller's thread.
+ * stepgen_flush_later(), stepgen_hand_on(), stepgen_restart_time(),
+ * stepgen_add_stepper() and stepgen_reset_stepper(), in the caller's
+ * thread.
  *
  * Functions returning int give 0, or -1 with a message in err (which may
  * be NULL); a refused call changes nothing. */
@@ -94,6 +95,16 @@ int stepgen_add_move(struct stepgen *sg, const struct move *m, char *err, size_t
 /* Hand on every command up to and including all steps due at or before
  * print time until (INFINITY: everything). */
 int stepgen_flush(struct stepgen *sg, double until, char *err, size_t errlen);
+/* stepgen_flush() without the wait: the batch ends here as it would (so
+ * the commands are the same), but they go to the sinks only when later
+ * batches push them out, or stepgen_hand_on() or a flush reaches them.
+ * The caller goes on planning while the steppers catch up. *mark names
+ * this point for the two functions below. */
+int stepgen_flush_later(struct stepgen *sg, double until, uint64_t *mark, char *err, size_t errlen);
+/* Whether every command up to mark went to the sinks. */
+bool stepgen_handed_on(const struct stepgen *sg, uint64_t mark);
+/* Hand on every command up to mark (running what is left of it). */
+int stepgen_hand_on(struct stepgen *sg, uint64_t mark, char *err, size_t errlen);
 
 /* The stepper is at pos (mm along its rail) from now on, without
  * stepping (G92, homing). */

@@ -650,6 +650,78 @@ static void test_threads_deterministic(void **state)
     }
 }
 
+/* A flush left for later ends its batch as stepgen_flush() would, so the
+ * commands are the same; they reach the sinks only when pushed out or
+ * asked for, and then include every step due by its time. */
+static void test_flush_later(void **state)
+{
+    (void)state;
+    for (unsigned threads = 0; threads < 2; threads++) {
+        struct synth_config c;
+        synth_default(&c, 13);
+        struct synth_moves mv = {0};
+        synth_generate(&c, 1500, &mv);
+        struct rig now, later;
+        rig_init(&now, threads, 16);
+        rig_init(&later, threads, 16);
+        struct rig *rs[2] = {&now, &later};
+        for (int k = 0; k < 2; k++) {
+            rig_stepper(rs[k], STEPKIN_COREXY_A, 0.0125, false, 0);
+            rig_stepper(rs[k], STEPKIN_COREXY_B, 0.0125, true, 0);
+            rig_set_position(rs[k], 0, mv.v[0].start_pos[0] + mv.v[0].start_pos[1]);
+            rig_set_position(rs[k], 1, mv.v[0].start_pos[0] - mv.v[0].start_pos[1]);
+        }
+        uint64_t mark = 0;
+        double until = 0;
+        bool pending = false;
+        int checked = 0;
+        char err[256];
+        for (size_t k = 0; k < mv.n; k++) {
+            rig_move(&now, &mv.v[k]);
+            rig_move(&later, &mv.v[k]);
+            if (pending && stepgen_handed_on(later.sg, mark)) {
+                /* everything due by until went out with the marked batch */
+                for (int i = 0; i < later.n; i++) {
+                    struct exec_steps ex = {0};
+                    assert_int_equal(
+                        fw_expand(later.log[i].v, later.log[i].n, FW_EXACT, &ex, err, sizeof(err)),
+                        0);
+                    assert_true(ex.n >= ref_count_until(&later.rs[i], (long double)until * 16e6));
+                    exec_free(&ex);
+                }
+                pending = false;
+                checked++;
+            }
+            if (k % 150 == 149) {
+                until = mv.v[k].print_time;
+                rig_flush(&now, until);
+                if (pending)
+                    assert_int_equal(stepgen_hand_on(later.sg, mark, err, sizeof(err)), 0);
+                assert_int_equal(stepgen_flush_later(later.sg, until, &mark, err, sizeof(err)), 0);
+                /* its own batch waits for later batches or for hand_on */
+                assert_false(stepgen_handed_on(later.sg, mark));
+                pending = true;
+                if (k % 450 == 449) {
+                    size_t before = later.log[0].n;
+                    assert_int_equal(stepgen_hand_on(later.sg, mark, err, sizeof(err)), 0);
+                    assert_true(stepgen_handed_on(later.sg, mark));
+                    assert_true(later.log[0].n > before);
+                }
+            }
+        }
+        assert_true(checked > 3);
+        assert_int_equal(stepgen_flush_later(later.sg, NAN, &mark, err, sizeof(err)), -1);
+        rig_flush(&now, INFINITY);
+        rig_flush(&later, INFINITY);
+        rig_check(&later);
+        for (int i = 0; i < now.n; i++)
+            assert_true(same_logs(&now.log[i], &later.log[i]));
+        rig_free(&now);
+        rig_free(&later);
+        synth_free(&mv);
+    }
+}
+
 /* Without flushes the commands still reach the sinks as batches pile up
  * (memory stays bounded), and a flush then hands on the rest. */
 static void test_pipeline_bounded(void **state)
@@ -1135,6 +1207,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pipeline_order),      cmocka_unit_test(test_checker_catches_errors),
         cmocka_unit_test(test_bad_input),           cmocka_unit_test(test_add_reach_bound),
         cmocka_unit_test(test_direct_paths_agree),  cmocka_unit_test(test_adds_within_reach),
+        cmocka_unit_test(test_flush_later),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
