@@ -16,12 +16,14 @@
  * the running min of the upper ones (in integers). Commands are cut
  * greedily, each as long as the search below finds; of equally long ones the
  * one whose last step is latest wins, since the next command then starts
- * from the far side of its window.
+ * from the far side of its window (searched for among short commands,
+ * where it counts; see stepfit.c).
  *
  * The add is searched from a prediction, T'' where the command is
  * expected to bend (stepfit.c), towards the add the failing step asks
  * for, with an estimate of how far, and only among the adds that can
- * still fit as many steps as every add tried (stepfit_add_reach). How many steps one add reaches is
+ * still fit as many steps as every add tried (stepfit_add_reach, and the
+ * range each failing step leaves). How many steps one add reaches is
  * found in one of two ways: for the first FIT_DIRECT_STEPS steps by
  * computing their times once and shifting precomputed bounds
  * (stepfit_direct.c): near a standstill a command covers a handful of

@@ -311,6 +311,8 @@ void fit_closed_try(struct fit_input *in, int A, struct fit_try *r)
     r->open = 0;
     r->jump = 0;
     r->stuck = 0;
+    r->need_lo = -INFINITY;
+    r->need_hi = INFINITY;
     for (int i = 0; i < in->np; i++) {
         struct fit_piece *p = prepared(in, i);
         uint32_t kb = p->ka + p->n - 1;

@@ -194,12 +194,33 @@ static double jump_for(double lv, double ls, double hv, double hs)
 
 /* What the step that broke the bounds asks of the add (fit_try): lo, hi
  * and their slopes d/dA before it, nlo, nhi after it. */
-static void failed_at(int k, double lo, double los, double hi, double his, double nlo, double nlos,
-                      double nhi, double nhis, struct fit_try *r)
+/* Where the add must go for a lower bound line (value lv, slope ls at A)
+ * to stay below an upper one (hv, hs): nothing if it does at A. */
+static void need_pair(double A, double lv, double ls, double hv, double hs, struct fit_try *r)
+{
+    double gap = lv - hv, c = ls - hs;
+    if (!(gap > 0))
+        return;
+    /* margin against the rounding of the quotient */
+    if (c < 0)
+        r->need_lo = dmax(r->need_lo, A + gap / -c - 1e-6);
+    else if (c > 0)
+        r->need_hi = dmin(r->need_hi, A - gap / c + 1e-6);
+    else
+        r->need_lo = INFINITY;
+}
+
+static void failed_at(int k, double A, double lo, double los, double hi, double his, double nlo,
+                      double nlos, double nhi, double nhis, struct fit_try *r)
 {
     r->n = (uint32_t)k;
     if (!k)
         return;
+    /* Any add fitting step k too keeps the lines that set the bounds in
+     * order: the step's lower one under the upper one before it, and the
+     * lower one before it under the step's upper one. */
+    need_pair(A, nlo, nlos, hi, his, r);
+    need_pair(A, lo, los, nhi, nhis, r);
     r->I = (int64_t)dfloor(hi);
     int rose = dceil(nlo) > dfloor(hi), fell = dceil(lo) > dfloor(nhi);
     if (rose && !fell)
@@ -229,6 +250,8 @@ void fit_direct_try_general(struct fit_direct *d, int A, struct fit_try *r)
     r->open = 0;
     r->jump = 0;
     r->stuck = 0;
+    r->need_lo = -INFINITY;
+    r->need_hi = INFINITY;
     for (int k = 0; k < d->K; k++) {
         if (k == d->loaded)
             load(d, k + 8);
@@ -256,7 +279,7 @@ void fit_direct_try_general(struct fit_direct *d, int A, struct fit_try *r)
             nhis = -k;
         }
         if (nhi - nlo < 1 && !(dceil(nlo) <= dfloor(nhi))) {
-            failed_at(k, lo, los, hi, his, nlo, nlos, nhi, nhis, r);
+            failed_at(k, dA, lo, los, hi, his, nlo, nlos, nhi, nhis, r);
             return;
         }
         lo = nlo;
@@ -290,6 +313,8 @@ void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
     r->open = 0;
     r->jump = 0;
     r->stuck = 0;
+    r->need_lo = -INFINITY;
+    r->need_hi = INFINITY;
     /* The loop of fit_direct_try_general without its rare cases (the
      * tick limit folds into D1 for A < 0), with selects rather than
      * branches, which the bounds moving at random steps would mispredict.
@@ -318,7 +343,7 @@ void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
             int nhik = c3 < hi ? 2 * k : hik;
             double nhi = dmin(c3, hi);
             if (nhi - nlo < 1 && !(dceil(nlo) <= dfloor(nhi))) {
-                failed_at(k, lo, slope_of(lok), hi, slope_of(hik), nlo, slope_of(nlok), nhi,
+                failed_at(k, dA, lo, slope_of(lok), hi, slope_of(hik), nlo, slope_of(nlok), nhi,
                           slope_of(nhik), r);
                 return;
             }

@@ -89,6 +89,10 @@ struct fit_try {
     int open;    /* every step offered fits */
     double jump; /* estimate of how far the add must move towards fail (0: none) */
     int stuck;   /* moving that far would lose steps that fit now */
+    /* Only adds in [need_lo, need_hi] can fit the step that broke along
+     * with those before it, so only they can fit more steps (at least
+     * those; no bound where -/+INFINITY). */
+    double need_lo, need_hi;
 };
 
 /* The clock of the last of n steps of (I, A), relative to L: of two

@@ -1189,6 +1189,58 @@ static void test_adds_within_reach(void **state)
     assert_true(tested > 10000);
 }
 
+/* What a failing step asks of the add is a hard limit: no add outside a
+ * try's [need_lo, need_hi] fits more steps than that try, so the search
+ * may skip them all. Checked against every add near the answer, on
+ * stretches with and without the spacing rule, adds of both signs. */
+static void test_need_bounds(void **state)
+{
+    (void)state;
+    fit_rnd_state = 0x2545F4914F6CDD1Dull;
+    enum { W = 400 };
+    static uint32_t n[2 * W + 1];
+    static double need_lo[2 * W + 1], need_hi[2 * W + 1];
+    int bounded = 0, skipped = 0;
+    for (int t = 0; t < 150; t++) {
+        struct fit_piece p[3];
+        struct fit_input in;
+        if (!random_stretch(p, &in))
+            continue;
+        struct fit_result res;
+        struct fit_input in2 = in;
+        stepfit_best(&in2, &res);
+        if (res.want_more || !res.count)
+            continue;
+        struct fit_direct d;
+        fit_direct_init(&in, &d);
+        int A0 = res.add;
+        for (int i = 0; i <= 2 * W; i++) {
+            struct fit_try r;
+            fit_direct_try(&d, A0 - W + i, &r);
+            n[i] = r.n;
+            need_lo[i] = r.need_lo;
+            need_hi[i] = r.need_hi;
+        }
+        for (int i = 0; i <= 2 * W; i++) {
+            if (need_lo[i] == -INFINITY && need_hi[i] == INFINITY)
+                continue;
+            bounded++;
+            for (int j = 0; j <= 2 * W; j++) {
+                int A = A0 - W + j;
+                if (A >= need_lo[i] && A <= need_hi[i])
+                    continue;
+                skipped++;
+                if (n[j] > n[i])
+                    fail_msg("add %d fits %u steps, more than add %d (%u) allows outside "
+                             "[%.3f, %.3f]",
+                             A, n[j], A0 - W + i, n[i], need_lo[i], need_hi[i]);
+            }
+        }
+    }
+    assert_true(bounded > 10000);
+    assert_true(skipped > 1000000);
+}
+
 int main(int argc, char **argv)
 {
     /* One ctest entry per test: the name is the filter. */
@@ -1207,7 +1259,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_pipeline_order),      cmocka_unit_test(test_checker_catches_errors),
         cmocka_unit_test(test_bad_input),           cmocka_unit_test(test_add_reach_bound),
         cmocka_unit_test(test_direct_paths_agree),  cmocka_unit_test(test_adds_within_reach),
-        cmocka_unit_test(test_flush_later),
+        cmocka_unit_test(test_flush_later),         cmocka_unit_test(test_need_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
