@@ -192,35 +192,37 @@ static double jump_for(double lv, double ls, double hv, double hs)
     return ds != 0 ? (lv - hv) / ds : 0;
 }
 
-/* What the step that broke the bounds asks of the add (fit_try): lo, hi
- * and their slopes d/dA before it, nlo, nhi after it. */
 /* Where the add must go for a lower bound line (value lv, slope ls at A)
- * to stay below an upper one (hv, hs): nothing if it does at A. */
-static void need_pair(double A, double lv, double ls, double hv, double hs, struct fit_try *r)
+ * to stay below an upper one (hv, hs), given the jump_for() of the two:
+ * nothing if it does at A. */
+static void need_pair(double A, double lv, double ls, double hv, double hs, double jump,
+                      struct fit_try *r)
 {
-    double gap = lv - hv, c = ls - hs;
-    if (!(gap > 0))
+    if (!(lv - hv > 0))
         return;
     /* margin against the rounding of the quotient */
-    if (c < 0)
-        r->need_lo = dmax(r->need_lo, A + gap / -c - 1e-6);
-    else if (c > 0)
-        r->need_hi = dmin(r->need_hi, A - gap / c + 1e-6);
+    if (ls < hs)
+        r->need_lo = dmax(r->need_lo, A + jump - 1e-6);
+    else if (ls > hs)
+        r->need_hi = dmin(r->need_hi, A + jump + 1e-6);
     else
         r->need_lo = INFINITY;
 }
 
+/* What the step that broke the bounds asks of the add (fit_try): lo, hi
+ * and their slopes d/dA before it, nlo, nhi after it. */
 static void failed_at(int k, double A, double lo, double los, double hi, double his, double nlo,
                       double nlos, double nhi, double nhis, struct fit_try *r)
 {
     r->n = (uint32_t)k;
     if (!k)
         return;
+    double rise = jump_for(nlo, nlos, hi, his), fall = jump_for(lo, los, nhi, nhis);
     /* Any add fitting step k too keeps the lines that set the bounds in
      * order: the step's lower one under the upper one before it, and the
      * lower one before it under the step's upper one. */
-    need_pair(A, nlo, nlos, hi, his, r);
-    need_pair(A, lo, los, nhi, nhis, r);
+    need_pair(A, nlo, nlos, hi, his, rise, r);
+    need_pair(A, lo, los, nhi, nhis, fall, r);
     r->I = (int64_t)dfloor(hi);
     int rose = dceil(nlo) > dfloor(hi), fell = dceil(lo) > dfloor(nhi);
     if (rose && !fell)
@@ -229,7 +231,7 @@ static void failed_at(int k, double A, double lo, double los, double hi, double 
         r->fail = -1;
     else
         r->fail = nlo - lo >= hi - nhi ? 1 : -1;
-    r->jump = r->fail > 0 ? jump_for(nlo, nlos, hi, his) : -jump_for(lo, los, nhi, nhis);
+    r->jump = r->fail > 0 ? rise : -fall;
     /* Moving the add closes the gap between the bounds that hold now; if
      * it closes before the failing step fits, no add further that way
      * does better. */
