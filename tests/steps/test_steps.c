@@ -1141,6 +1141,22 @@ static void test_direct_paths_agree(void **state)
     assert_true(fails > 1000);
 }
 
+/* A random stretch that stepfit_best() fits with a command it finds
+ * from the direct look alone (res), and that look, ready for tries of
+ * other adds; 0 if this stretch is not one. */
+static int short_stretch(struct fit_piece p[3], struct fit_input *in, struct fit_result *res,
+                         struct fit_direct *d)
+{
+    if (!random_stretch(p, in))
+        return 0;
+    struct fit_input in2 = *in;
+    stepfit_best(&in2, res);
+    if (res->want_more || !res->count)
+        return 0;
+    fit_direct_init(in, d);
+    return 1;
+}
+
 /* The reach on real fits: of all adds tried on a stretch, any two that
  * fit n and at least n steps are within stepfit_add_reach(E, n), so
  * the search loses nothing by looking only there; and the search finds
@@ -1155,15 +1171,10 @@ static void test_adds_within_reach(void **state)
     for (int t = 0; t < 120; t++) {
         struct fit_piece p[3];
         struct fit_input in;
-        if (!random_stretch(p, &in))
-            continue;
         struct fit_result res;
-        struct fit_input in2 = in;
-        stepfit_best(&in2, &res);
-        if (res.want_more || !res.count)
-            continue;
         struct fit_direct d;
-        fit_direct_init(&in, &d);
+        if (!short_stretch(p, &in, &res, &d))
+            continue;
         int A0 = res.add;
         uint32_t most = 0;
         for (int i = 0; i <= 2 * W; i++) {
@@ -1204,15 +1215,10 @@ static void test_need_bounds(void **state)
     for (int t = 0; t < 150; t++) {
         struct fit_piece p[3];
         struct fit_input in;
-        if (!random_stretch(p, &in))
-            continue;
         struct fit_result res;
-        struct fit_input in2 = in;
-        stepfit_best(&in2, &res);
-        if (res.want_more || !res.count)
-            continue;
         struct fit_direct d;
-        fit_direct_init(&in, &d);
+        if (!short_stretch(p, &in, &res, &d))
+            continue;
         int A0 = res.add;
         for (int i = 0; i <= 2 * W; i++) {
             struct fit_try r;
