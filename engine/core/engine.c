@@ -16,7 +16,7 @@
 /* Where the print timeline starts: the MCU gets its configuration first. */
 #define ENGINE_START_PRINT_TIME 0.25
 /* Moves between letting queued messages out to the link. */
-#define ENGINE_LINK_FLUSH_MOVES 4096
+#define ENGINE_LINK_FLUSH_MOVES 512
 
 void engine_respond(struct engine *e, const char *fmt, ...)
 {
