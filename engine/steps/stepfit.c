@@ -33,6 +33,12 @@ static double cbrt_pos(double x)
     return y * (y3 + x + x) / (y3 + y3 + x);
 }
 
+/* At a standstill: as sharp a bend as an add can be. */
+static int standstill_add(const struct fit_piece *p)
+{
+    return p->a > 0 ? -32768 : 32767;
+}
+
 /* The add to start from. Locally T is a cubic with T''' > 0, and a
  * quadratic stays within E of it over about D = (24E/T''')^(1/3) steps
  * (the minimax error of a quadratic over h steps is T''' h^3 / 192).
@@ -46,11 +52,10 @@ static int predict_add(const struct fit_input *in, double *span)
     *span = INFINITY;
     if (p->kind != SEG_ACCEL)
         return 0;
-    double r2 = p->v * p->v + 2 * p->a * p->u0;
+    double r2 = piece_speed2(p, 0);
     if (!(r2 > 0)) {
-        /* at a standstill: as sharp a bend as an add can be */
         *span = 0;
-        return p->a > 0 ? -32768 : 32767;
+        return standstill_add(p);
     }
     double ia = p->ia != 0 ? p->ia : 1 / p->a;
     double D = cbrt_pos(8 * in->E * r2 * r2 * sqrt(r2) * ia * ia);
@@ -65,9 +70,9 @@ static int predict_add(const struct fit_input *in, double *span)
     if (p->kind != SEG_ACCEL)
         return 0;
     double kb = (double)p->ka + p->n - 1;
-    double rk2 = p->v * p->v + 2 * p->a * (p->u0 + (km < kb ? km : kb));
+    double rk2 = piece_speed2(p, km < kb ? km : kb);
     if (!(rk2 > 0))
-        return p->a > 0 ? -32768 : 32767;
+        return standstill_add(p);
     return clamp_add(-p->a / (rk2 * sqrt(rk2)));
 }
 

@@ -39,13 +39,19 @@ static inline double dceil(double x)
     return t < x ? t + 1 : t;
 }
 
+/* The square of an accel piece's speed (steps per tick) at step k. */
+static inline double piece_speed2(const struct fit_piece *p, double k)
+{
+    return p->v * p->v + 2 * p->a * (p->u0 + k);
+}
+
 /* Exact time of step k of the command (relative to L). */
 static inline double fit_time(const struct fit_piece *p, double k)
 {
     if (p->kind == SEG_CRUISE)
         return p->off + p->g * k;
     double u = p->u0 + k;
-    double r2 = p->v * p->v + 2 * p->a * u;
+    double r2 = piece_speed2(p, k);
     double r = sqrt(r2 > 0 ? r2 : 0);
     if (p->ia != 0)
         return p->off + (r - p->v) * p->ia;
@@ -65,7 +71,7 @@ static inline void fit_time_d(const struct fit_piece *p, double k, double *T, do
         return;
     }
     double u = p->u0 + k;
-    double r2 = p->v * p->v + 2 * p->a * u;
+    double r2 = piece_speed2(p, k);
     double r = sqrt(r2 > 0 ? r2 : 0);
     if (p->ia != 0)
         *T = p->off + (r - p->v) * p->ia;

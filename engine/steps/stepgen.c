@@ -243,9 +243,8 @@ static int process(struct stepgen *sg, int force, double until, char *err, size_
     int ret = 0;
     if (force || sg->ring[sg->sealed % RING].nitems)
         ret = seal(sg, force, until, err, errlen);
-    while (sg->drained < sg->sealed)
-        if (drain_one(sg, err, errlen) < 0 && !ret)
-            ret = -1;
+    if (stepgen_hand_on(sg, sg->sealed, err, errlen) < 0)
+        ret = -1;
     return ret;
 }
 
