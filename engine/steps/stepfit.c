@@ -76,6 +76,10 @@ static int predict_add(const struct fit_input *in, double *span)
     return clamp_add(-p->a / (rk2 * sqrt(rk2)));
 }
 
+struct add_range {
+    int lo, hi;
+};
+
 struct search {
     struct fit_input *in;
     struct fit_direct *d; /* look at the first steps, or (NULL) the closed form */
@@ -125,10 +129,6 @@ int stepfit_add_reach(double E, uint32_t n)
  * prints, for 0.4 % more commands). */
 #define TIE_SEARCH_STEPS 8
 
-struct add_range {
-    int lo, hi;
-};
-
 static void narrow(struct add_range *w, double E, int A, const struct fit_try *r, uint32_t best_n)
 {
     if (r->n < best_n || best_n >= TIE_SEARCH_STEPS) {
@@ -148,21 +148,22 @@ static void narrow(struct add_range *w, double E, int A, const struct fit_try *r
 
 /* More steps fit as the add approaches, from either side, the value
  * where the failing step switches from wanting a larger add to wanting a
- * smaller one; the most fit right at that switch. From the prediction,
+ * smaller one; the most fit right at that switch. From the start A,
  * move towards it by the estimated jump (doubling while the failing step
- * keeps asking for the same side), then bisect; stop early once moving
- * on cannot win a step, or when no add left to try can fit as many
- * steps as the best one (narrow()). Of equally long commands the one
+ * keeps asking for the same side), then bisect, only among the adds in
+ * w; stop early once moving on cannot win a step, when no add left to
+ * try can fit as many steps as the best one (narrow()), or when one fits
+ * `most` steps, which no add can beat. Of equally long commands the one
  * leaving its last step latest wins (stepfit_impl.h). */
-static int search_add(const struct search *s, int A, struct fit_try *best)
+static int search_add(const struct search *s, int A, struct fit_try *best, struct add_range w,
+                      uint32_t most)
 {
     struct fit_try cur;
     try_add(s, A, best);
     int bestA = A;
-    if (!best->n || best->open || !best->fail || best->stuck)
+    if (!best->n || best->open || !best->fail || best->stuck || best->n >= most)
         return bestA;
     double E = s->in->E;
-    struct add_range w = {-32768, 32767};
     narrow(&w, E, A, best, best->n);
     int dir = best->fail;
     int p = A, q = A, found = 0;
@@ -182,7 +183,7 @@ static int search_add(const struct search *s, int A, struct fit_try *best)
             *best = cur;
             bestA = (int)next;
         }
-        if (cur.open || cur.stuck)
+        if (cur.open || cur.stuck || cur.n >= most)
             return bestA;
         if (cur.fail == dir) {
             p = (int)next;
@@ -210,7 +211,7 @@ static int search_add(const struct search *s, int A, struct fit_try *best)
             *best = cur;
             bestA = mid;
         }
-        if (cur.open || cur.stuck)
+        if (cur.open || cur.stuck || cur.n >= most)
             break;
         if (cur.fail == dir)
             p = mid;
@@ -247,10 +248,28 @@ void stepfit_best(struct fit_input *in, struct fit_result *out)
         /* a command of one or two steps needs no prediction */
         if (fit_direct_short(&d, out))
             return;
-        if (!predicted)
+        /* Where the windows of the first steps bound the command, the
+         * add starts near the top of their range: the tie-break of
+         * stepfit.h prefers late last steps, so large adds, but right at
+         * the top the windows leave a sliver with no whole interval in
+         * it. The search then stops as soon as it finds the most steps
+         * the windows allow (among short commands, where ties count, it
+         * goes on looking for one). */
+        struct add_bounds b;
+        fit_direct_bounds(&d, &b);
+        struct add_range w = {(int)dceil(b.lo1), (int)dfloor(b.hi1)};
+        if (w.lo > w.hi)
+            w = (struct add_range){-32768, 32767};
+        uint32_t most = UINT32_MAX;
+        if (b.n < BOUND_STEPS) {
+            A0 = (int)dfloor(b.hi - 0.1 * (b.hi - b.lo));
+            most = b.n >= TIE_SEARCH_STEPS ? (uint32_t)b.n : UINT32_MAX;
+        } else if (!predicted) {
             A0 = predict_add(in, &span);
+        }
+        A0 = A0 < w.lo ? w.lo : A0 > w.hi ? w.hi : A0;
         struct search s = {in, &d};
-        A = search_add(&s, A0, &best);
+        A = search_add(&s, A0, &best, w, most);
         int longer = best.open && (uint32_t)d.K < in->total;
         if (best.open && in->cut) {
             out->want_more = 1;
@@ -268,7 +287,7 @@ void stepfit_best(struct fit_input *in, struct fit_result *out)
     /* Longer than the direct look: the closed form, from its add. */
     struct search s = {in, NULL};
     struct fit_try wide;
-    int A2 = search_add(&s, A, &wide);
+    int A2 = search_add(&s, A, &wide, (struct add_range){-32768, 32767}, UINT32_MAX);
     if (wide.n >= best.n) {
         best = wide;
         A = A2;

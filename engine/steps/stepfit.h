@@ -19,11 +19,18 @@
  * from the far side of its window (searched for among short commands,
  * where it counts; see stepfit.c).
  *
- * The add is searched from a prediction, T'' where the command is
- * expected to bend (stepfit.c), towards the add the failing step asks
- * for, with an estimate of how far, and only among the adds that can
- * still fit as many steps as every add tried (stepfit_add_reach, and the
- * range each failing step leaves). How many steps one add reaches is
+ * First, every pair of the first steps' windows bounds the add from one
+ * side (the upper line of one step must stay above the lower line of
+ * the other); once those bounds cross, no add fits that many steps. For
+ * most commands, which are short, this gives both the add to try first
+ * (near the top of the range, for the tie-break) and the most steps any
+ * add can fit, so that one try usually settles the command. Beyond what
+ * the pairs bound, the add starts from a prediction, T'' where the
+ * command is expected to bend (stepfit.c). From there it is searched
+ * towards the add the failing step asks for, with an estimate of how
+ * far, and only among the adds that can still fit as many steps as every
+ * add tried (the pairs' range, stepfit_add_reach, and the range each
+ * failing step leaves). How many steps one add reaches is
  * found in one of two ways: for the first FIT_DIRECT_STEPS steps by
  * computing their times once and shifting precomputed bounds
  * (stepfit_direct.c): near a standstill a command covers a handful of

@@ -184,6 +184,80 @@ int fit_direct_short(struct fit_direct *d, struct fit_result *out)
     return 0;
 }
 
+/* 2/m: for the add at which the windows of two steps m apart meet. */
+#define TWICE_RECIP1(m) ((m) ? 2.0 / (m) : 0.0)
+#define TWICE_RECIP4(m)                                                                            \
+    TWICE_RECIP1(m), TWICE_RECIP1((m) + 1), TWICE_RECIP1((m) + 2), TWICE_RECIP1((m) + 3)
+#define TWICE_RECIP8(m) TWICE_RECIP4(m), TWICE_RECIP4((m) + 4)
+static const double twice_recip[BOUND_STEPS] = {TWICE_RECIP8(0), TWICE_RECIP8(8), TWICE_RECIP8(16)};
+
+/* Step k's window bounds I from below by Sm[k] - A k/2, step j's from
+ * above by Sp[j] - A j/2; for j < k the first stays under the second
+ * only for A >= 2 (Sm[k] - Sp[j]) / (k - j), and step j's lower line
+ * under step k's upper one only for A <= 2 (Sp[k] - Sm[j]) / (k - j).
+ * Every pair of steps thus narrows a range of adds, and once that range
+ * is empty no add keeps all the steps so far in their windows. This
+ * costs k pairs at step k, so beyond BOUND_ALL_PAIRS only step 0 and the
+ * three steps around the one that bound the range at the step before
+ * are paired with it (the binding step moves by about half a step per
+ * step); the range is then wider than it could be, never narrower. */
+void fit_direct_bounds(struct fit_direct *d, struct add_bounds *b)
+{
+    int upto = d->K < BOUND_STEPS ? d->K : BOUND_STEPS;
+    double lo = -32768, hi = 32767, lo1 = lo, hi1 = hi;
+    int k, jlo = 1, jhi = 1;
+    if (!d->loaded)
+        load(d, 8);
+    for (k = 1; k < upto; k++) {
+        if (k >= d->loaded)
+            load(d, k + 8);
+        double nlo = lo, nhi = hi, smk = d->Sm[k], spk = d->Sp[k];
+        if (k < BOUND_ALL_PAIRS) {
+            for (int m = 1; m <= k; m++) {
+                nlo = dmax(nlo, (smk - d->Sp[k - m]) * twice_recip[m]);
+                nhi = dmin(nhi, (spk - d->Sm[k - m]) * twice_recip[m]);
+            }
+        } else {
+            if (k == BOUND_ALL_PAIRS) {
+                /* where the binding steps mostly are by now */
+                jlo = k / 2;
+                jhi = k / 3;
+            }
+            nlo = dmax(nlo, (smk - d->Sp[0]) * twice_recip[k]);
+            nhi = dmin(nhi, (spk - d->Sm[0]) * twice_recip[k]);
+            double blo = -INFINITY, bhi = INFINITY;
+            int at_lo = jlo, at_hi = jhi;
+            for (int j = jlo - 1; j <= jlo + 1; j++) {
+                double x = (smk - d->Sp[j]) * twice_recip[k - j];
+                at_lo = x > blo ? j : at_lo;
+                blo = dmax(blo, x);
+            }
+            for (int j = jhi - 1; j <= jhi + 1; j++) {
+                double x = (spk - d->Sm[j]) * twice_recip[k - j];
+                at_hi = x < bhi ? j : at_hi;
+                bhi = dmin(bhi, x);
+            }
+            nlo = dmax(nlo, blo);
+            nhi = dmin(nhi, bhi);
+            /* at least 1 and (moving a step at a time) at most k - 1 */
+            jlo = at_lo < 1 ? 1 : at_lo;
+            jhi = at_hi < 1 ? 1 : at_hi;
+        }
+        /* margin against the rounding of the quotients */
+        if (nlo > nhi + 1e-6)
+            break;
+        lo1 = lo;
+        hi1 = hi;
+        lo = nlo;
+        hi = nhi;
+    }
+    b->n = k;
+    b->lo = lo;
+    b->hi = hi;
+    b->lo1 = lo1;
+    b->hi1 = hi1;
+}
+
 /* How far the add must move for a lower bound (value lv, d/dA ls) and an
  * upper one to meet again. */
 static double jump_for(double lv, double ls, double hv, double hs)

@@ -126,7 +126,23 @@ struct fit_direct {
     double D1[DIRECT_STEPS]; /* max(D[k], 1): and at least a tick */
 };
 
+/* What the windows of the first steps allow the add, on their own
+ * (fit_direct_bounds): no add fits more than n steps, and only adds in
+ * [lo, hi] can fit n, only those in [lo1, hi1] n - 1. Leaving out the
+ * spacing rule, the interval limits and some pairs of steps (below)
+ * only widens these, so they hold for fit_direct_try. */
+struct add_bounds {
+    int n;
+    double lo, hi;
+    double lo1, hi1;
+};
+/* Steps bounded; up to BOUND_ALL_PAIRS every pair of them is looked at,
+ * beyond only the pairs that bound the add at the step before. */
+#define BOUND_STEPS 24
+#define BOUND_ALL_PAIRS 12
+
 void fit_direct_init(const struct fit_input *in, struct fit_direct *d);
+void fit_direct_bounds(struct fit_direct *d, struct add_bounds *b);
 void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r);
 /* The same, one step at a time with every rule spelt out: what
  * fit_direct_try falls back on where the largest interval may bind, and

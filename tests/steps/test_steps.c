@@ -1247,6 +1247,50 @@ static void test_need_bounds(void **state)
     assert_true(skipped > 1000000);
 }
 
+/* The bounds the first steps' windows put on the add hold for every add
+ * near the answer: none fits more than b.n steps, and those fitting b.n
+ * or b.n - 1 steps lie in their ranges. They are also tight where it
+ * counts: on most stretches some add does fit b.n steps, which is what
+ * lets the search stop at its first try. */
+static void test_window_bounds(void **state)
+{
+    (void)state;
+    fit_rnd_state = 0x9E3779B97F4A7C15ull;
+    enum { W = 400 };
+    int bounded = 0, tight = 0, checked = 0;
+    for (int t = 0; t < 150; t++) {
+        struct fit_piece p[3];
+        struct fit_input in;
+        struct fit_result res;
+        struct fit_direct d;
+        if (!short_stretch(p, &in, &res, &d))
+            continue;
+        struct add_bounds b;
+        fit_direct_bounds(&d, &b);
+        assert_true(b.lo <= b.hi + 1e-6 && b.lo1 <= b.lo && b.hi <= b.hi1);
+        int limited = b.n < BOUND_STEPS && b.n < d.K;
+        bounded += limited;
+        uint32_t most = 0;
+        for (int A = res.add - W; A <= res.add + W; A++) {
+            struct fit_try r;
+            fit_direct_try(&d, A, &r);
+            if (r.n > most)
+                most = r.n;
+            checked++;
+            if (limited && r.n > (uint32_t)b.n)
+                fail_msg("add %d fits %u steps, the windows allow %d", A, r.n, b.n);
+            if (r.n >= (uint32_t)b.n && (A < b.lo - 1e-6 || A > b.hi + 1e-6))
+                fail_msg("add %d fits %u steps, outside [%.4f, %.4f]", A, r.n, b.lo, b.hi);
+            if (r.n + 1 >= (uint32_t)b.n && (A < b.lo1 - 1e-6 || A > b.hi1 + 1e-6))
+                fail_msg("add %d fits %u steps, outside [%.4f, %.4f]", A, r.n, b.lo1, b.hi1);
+        }
+        tight += limited && most == (uint32_t)b.n;
+    }
+    assert_true(checked > 50000);
+    assert_true(bounded > 40);
+    assert_true(tight * 10 > bounded * 8);
+}
+
 int main(int argc, char **argv)
 {
     /* One ctest entry per test: the name is the filter. */
@@ -1266,6 +1310,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bad_input),           cmocka_unit_test(test_add_reach_bound),
         cmocka_unit_test(test_direct_paths_agree),  cmocka_unit_test(test_adds_within_reach),
         cmocka_unit_test(test_flush_later),         cmocka_unit_test(test_need_bounds),
+        cmocka_unit_test(test_window_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
