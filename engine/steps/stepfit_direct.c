@@ -189,7 +189,9 @@ int fit_direct_short(struct fit_direct *d, struct fit_result *out)
 #define TWICE_RECIP4(m)                                                                            \
     TWICE_RECIP1(m), TWICE_RECIP1((m) + 1), TWICE_RECIP1((m) + 2), TWICE_RECIP1((m) + 3)
 #define TWICE_RECIP8(m) TWICE_RECIP4(m), TWICE_RECIP4((m) + 4)
-static const double twice_recip[BOUND_STEPS] = {TWICE_RECIP8(0), TWICE_RECIP8(8), TWICE_RECIP8(16)};
+static const double twice_recip[32] = {TWICE_RECIP8(0), TWICE_RECIP8(8), TWICE_RECIP8(16),
+                                       TWICE_RECIP8(24)};
+_Static_assert(BOUND_STEPS <= 32, "twice_recip covers the pairs of BOUND_STEPS steps");
 
 /* Step k's window bounds I from below by Sm[k] - A k/2, step j's from
  * above by Sp[j] - A j/2; for j < k the first stays under the second
