@@ -80,6 +80,9 @@ struct add_range {
     int lo, hi;
 };
 
+/* Every add a queue_step can carry. */
+static const struct add_range any_add = {-32768, 32767};
+
 struct search {
     struct fit_input *in;
     struct fit_direct *d; /* look at the first steps, or (NULL) the closed form */
@@ -259,7 +262,7 @@ void stepfit_best(struct fit_input *in, struct fit_result *out)
         fit_direct_bounds(&d, &b);
         struct add_range w = {(int)dceil(b.lo1), (int)dfloor(b.hi1)};
         if (w.lo > w.hi)
-            w = (struct add_range){-32768, 32767};
+            w = any_add;
         uint32_t most = UINT32_MAX;
         if (b.n < BOUND_STEPS) {
             A0 = (int)dfloor(b.hi - 0.1 * (b.hi - b.lo));
@@ -287,7 +290,7 @@ void stepfit_best(struct fit_input *in, struct fit_result *out)
     /* Longer than the direct look: the closed form, from its add. */
     struct search s = {in, NULL};
     struct fit_try wide;
-    int A2 = search_add(&s, A, &wide, (struct add_range){-32768, 32767}, UINT32_MAX);
+    int A2 = search_add(&s, A, &wide, any_add, UINT32_MAX);
     if (wide.n >= best.n) {
         best = wide;
         A = A2;
