@@ -42,10 +42,15 @@ static int standstill_add(const struct fit_piece *p)
 /* The add to start from. Locally T is a cubic with T''' > 0, and a
  * quadratic stays within E of it over about D = (24E/T''')^(1/3) steps
  * (the minimax error of a quadratic over h steps is T''' h^3 / 192).
- * The command the search settles on has the curvature A of T'' about D/2
- * steps in (measured on synthetic prints: it starts after a step left
- * early, and runs about 1.2 D steps). On an accel piece, with r the speed
- * in steps per tick, T'' = -a/r^3 and T''' = 3a^2/r^5, so D^3 = 8E r^5/a^2. */
+ * A command runs about 1.2 D steps (measured on synthetic prints: it
+ * starts after a step left early), and the add the search settles on is
+ * the curvature T'' about 0.8 D steps in rather than in its middle: T''
+ * grows along a piece, and of equally long commands the search keeps the
+ * one with the latest last step, which takes the larger add. On the
+ * corpus's sliced prints that start is the final add of 65 % of the
+ * commands longer than the bounded steps (stepfit_best), against 46 %
+ * from D/2. On an accel piece, with r the speed in steps per tick,
+ * T'' = -a/r^3 and T''' = 3a^2/r^5, so D^3 = 8E r^5/a^2. */
 static int predict_add(const struct fit_input *in, double *span)
 {
     const struct fit_piece *p = &in->p[0];
@@ -60,7 +65,7 @@ static int predict_add(const struct fit_input *in, double *span)
     double ia = p->ia != 0 ? p->ia : 1 / p->a;
     double D = cbrt_pos(8 * in->E * r2 * r2 * sqrt(r2) * ia * ia);
     *span = 1.2 * D;
-    double km = 0.5 * D;
+    double km = 0.8 * D;
     if (km > in->total - 1.0)
         km = in->total - 1.0;
     int i = 0;
@@ -267,8 +272,13 @@ void stepfit_best(struct fit_input *in, struct fit_result *out)
         if (b.n < BOUND_STEPS) {
             A0 = (int)dfloor(b.hi - 0.1 * (b.hi - b.lo));
             most = b.n >= TIE_SEARCH_STEPS ? (uint32_t)b.n : UINT32_MAX;
-        } else if (!predicted) {
-            A0 = predict_add(in, &span);
+        } else {
+            if (!predicted)
+                A0 = predict_add(in, &span);
+            /* into the adds that can fit all the bounded steps, if any */
+            int lo = (int)dceil(b.lo), hi = (int)dfloor(b.hi);
+            if (lo <= hi)
+                A0 = A0 < lo ? lo : A0 > hi ? hi : A0;
         }
         A0 = A0 < w.lo ? w.lo : A0 > w.hi ? w.hi : A0;
         struct search s = {in, &d};
