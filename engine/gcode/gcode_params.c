@@ -1,13 +1,13 @@
 #include "gcode_params.h"
 
-#include "gcode_errmsg.h"
+#include "errmsg.h"
 #include "gcode_number.h"
 
 int gcode_check_args(const struct gcode_command *cmd, char *err, size_t errlen)
 {
     if (!cmd->malformed_args)
         return 0;
-    gcode_seterr(err, errlen, "Malformed command '%s'", cmd->line);
+    seterr(err, errlen, "Malformed command '%s'", cmd->line);
     return -1;
 }
 
@@ -21,7 +21,7 @@ static int lookup(const struct gcode_command *cmd, const char *name, bool requir
         return -1;
     *value = gcode_param_value(cmd, name);
     if (!*value && required) {
-        gcode_seterr(err, errlen, "Error on '%s': missing %s", cmd->line, name);
+        seterr(err, errlen, "Error on '%s': missing %s", cmd->line, name);
         return -1;
     }
     return 0;
@@ -38,7 +38,7 @@ static int limit_error(const struct gcode_command *cmd, const char *name, const 
 {
     char number[32];
     gcode_format_float(limit, number, sizeof number);
-    gcode_seterr(err, errlen, "Error on '%s': %s %s %s", cmd->line, name, what, number);
+    seterr(err, errlen, "Error on '%s': %s %s %s", cmd->line, name, what, number);
     return -1;
 }
 
@@ -54,7 +54,7 @@ static int get_float(const struct gcode_command *cmd, const char *name, bool req
     }
     double v;
     if (!gcode_parse_float(text, &v)) {
-        gcode_seterr(err, errlen, "Error on '%s': unable to parse %s", cmd->line, text);
+        seterr(err, errlen, "Error on '%s': unable to parse %s", cmd->line, text);
         return -1;
     }
     if (lim) {
@@ -95,17 +95,17 @@ static int get_int(const struct gcode_command *cmd, const char *name, bool requi
     }
     long v;
     if (!gcode_parse_int(text, &v)) {
-        gcode_seterr(err, errlen, "Error on '%s': unable to parse %s", cmd->line, text);
+        seterr(err, errlen, "Error on '%s': unable to parse %s", cmd->line, text);
         return -1;
     }
     if (lim && lim->has_min && v < lim->min) {
-        gcode_seterr(err, errlen, "Error on '%s': %s must have minimum of %ld", cmd->line, name,
-                     lim->min);
+        seterr(err, errlen, "Error on '%s': %s must have minimum of %ld", cmd->line, name,
+               lim->min);
         return -1;
     }
     if (lim && lim->has_max && v > lim->max) {
-        gcode_seterr(err, errlen, "Error on '%s': %s must have maximum of %ld", cmd->line, name,
-                     lim->max);
+        seterr(err, errlen, "Error on '%s': %s must have maximum of %ld", cmd->line, name,
+               lim->max);
         return -1;
     }
     *out = v;

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gcode_errmsg.h"
-
 /* How much of an overlong line an error message quotes. */
 #define QUOTE_PREFIX 40
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gcode_errmsg.h"
+#include "errmsg.h"
 
 struct gcode_reader {
     FILE *f;
@@ -28,7 +28,7 @@ static struct gcode_reader *create(FILE *f, bool owns_file, const char *name, ch
     size_t namelen = strlen(name);
     struct gcode_reader *r = malloc(sizeof *r + namelen + 1);
     if (!r) {
-        gcode_seterr(err, errlen, "%s: out of memory", name);
+        seterr(err, errlen, "%s: out of memory", name);
         return NULL;
     }
     memset(r, 0, offsetof(struct gcode_reader, buf));
@@ -43,7 +43,7 @@ struct gcode_reader *gcode_reader_open(const char *path, char *err, size_t errle
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        gcode_seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
     }
     /* Whole buffers are read at once: stdio's own buffer would only add a
@@ -95,8 +95,8 @@ static int deliver(struct gcode_reader *r, const char *s, size_t n, const char *
         n--;
     if (n > GCODE_LINE_MAX) {
         if (!is_comment_line(s, n)) {
-            gcode_seterr(err, errlen, "%s:%lu: line longer than %d characters", r->name,
-                         r->line_number, GCODE_LINE_MAX);
+            seterr(err, errlen, "%s:%lu: line longer than %d characters", r->name, r->line_number,
+                   GCODE_LINE_MAX);
             return -1;
         }
         n = GCODE_LINE_MAX;
@@ -108,7 +108,7 @@ static int deliver(struct gcode_reader *r, const char *s, size_t n, const char *
 
 static void read_error(const struct gcode_reader *r, char *err, size_t errlen)
 {
-    gcode_seterr(err, errlen, "%s: read error: %s", r->name, strerror(r->read_errno));
+    seterr(err, errlen, "%s: read error: %s", r->name, strerror(r->read_errno));
 }
 
 int gcode_reader_next(struct gcode_reader *r, const char **line, size_t *len, char *err,
@@ -185,7 +185,7 @@ int gcode_reader_next_command(struct gcode_reader *r, struct gcode_command *cmd,
             return rc;
         char parse_err[GCODE_ERR_MAX];
         if (gcode_parse(cmd, line, len, parse_err, sizeof parse_err) < 0) {
-            gcode_seterr(err, errlen, "%s:%lu: %s", r->name, r->line_number, parse_err);
+            seterr(err, errlen, "%s:%lu: %s", r->name, r->line_number, parse_err);
             return -1;
         }
         if (!gcode_is_empty(cmd))

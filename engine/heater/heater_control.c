@@ -1,6 +1,6 @@
 /* The heater around its control algorithm: targets, smoothing, the PWM
  * update rule, the host-side range check and the extrusion check. */
-#include "heater_err.h"
+#include "errmsg.h"
 #include "heater_internal.h"
 
 #include <math.h>
@@ -19,37 +19,37 @@
 static int check_options(const char *name, const struct heater_config *hc, char *err, size_t errlen)
 {
     if (!(hc->min_temp < hc->max_temp) || !isfinite(hc->min_temp) || !isfinite(hc->max_temp)) {
-        heater_seterr(err, errlen, "Heater %s: min_temp %g, max_temp %g: expected min < max", name,
-                      hc->min_temp, hc->max_temp);
+        seterr(err, errlen, "Heater %s: min_temp %g, max_temp %g: expected min < max", name,
+               hc->min_temp, hc->max_temp);
         return -1;
     }
     if (!(hc->max_power > 0.0 && hc->max_power <= 1.0)) {
-        heater_seterr(err, errlen, "Heater %s: max_power %g: expected a number above 0, up to 1",
-                      name, hc->max_power);
+        seterr(err, errlen, "Heater %s: max_power %g: expected a number above 0, up to 1", name,
+               hc->max_power);
         return -1;
     }
     if (!(hc->smooth_time > 0.0) || !isfinite(hc->smooth_time)) {
-        heater_seterr(err, errlen, "Heater %s: smooth_time %g: expected a number above 0", name,
-                      hc->smooth_time);
+        seterr(err, errlen, "Heater %s: smooth_time %g: expected a number above 0", name,
+               hc->smooth_time);
         return -1;
     }
     if (isnan(hc->min_extrude_temp)) {
-        heater_seterr(err, errlen, "Heater %s: min_extrude_temp: expected a number", name);
+        seterr(err, errlen, "Heater %s: min_extrude_temp: expected a number", name);
         return -1;
     }
     if (hc->control == HEATER_CONTROL_WATERMARK) {
         if (!(hc->max_delta > 0.0) || !isfinite(hc->max_delta)) {
-            heater_seterr(err, errlen, "Heater %s: max_delta %g: expected a number above 0", name,
-                          hc->max_delta);
+            seterr(err, errlen, "Heater %s: max_delta %g: expected a number above 0", name,
+                   hc->max_delta);
             return -1;
         }
     } else if (hc->control == HEATER_CONTROL_PID) {
         if (!isfinite(hc->pid_kp) || !isfinite(hc->pid_ki) || !isfinite(hc->pid_kd)) {
-            heater_seterr(err, errlen, "Heater %s: pid_Kp, pid_Ki, pid_Kd: expected numbers", name);
+            seterr(err, errlen, "Heater %s: pid_Kp, pid_Ki, pid_Kd: expected numbers", name);
             return -1;
         }
     } else {
-        heater_seterr(err, errlen, "Heater %s: control: expected watermark or pid", name);
+        seterr(err, errlen, "Heater %s: control: expected watermark or pid", name);
         return -1;
     }
     return 0;
@@ -59,21 +59,21 @@ struct heater *heater_create(const char *name, const struct heater_config *hc, c
                              size_t errlen)
 {
     if (!name || !*name || strlen(name) >= HEATER_NAME_MAX) {
-        heater_seterr(err, errlen, "Heater name '%s': expected 1 to %d characters",
-                      name ? name : "", HEATER_NAME_MAX - 1);
+        seterr(err, errlen, "Heater name '%s': expected 1 to %d characters", name ? name : "",
+               HEATER_NAME_MAX - 1);
         return NULL;
     }
     struct temp_sensor sensor;
     char why[HEATER_MSG_MAX * 3];
     if (temp_sensor_from_config(&sensor, hc, why, sizeof(why))) {
-        heater_seterr(err, errlen, "Heater %s: %s", name, why);
+        seterr(err, errlen, "Heater %s: %s", name, why);
         return NULL;
     }
     if (check_options(name, hc, err, errlen))
         return NULL;
     struct heater *h = calloc(1, sizeof(*h));
     if (!h) {
-        heater_seterr(err, errlen, "Heater %s: out of memory", name);
+        seterr(err, errlen, "Heater %s: out of memory", name);
         return NULL;
     }
     snprintf(h->name, sizeof(h->name), "%s", name);
@@ -109,8 +109,8 @@ int heater_set_target(struct heater *h, double degrees, char *err, size_t errlen
 {
     /* Written so that NaN fails the range test too. */
     if (degrees != 0.0 && !(degrees >= h->min_temp && degrees <= h->max_temp)) {
-        heater_seterr(err, errlen, "Requested temperature (%.1f) out of range (%.1f:%.1f)", degrees,
-                      h->min_temp, h->max_temp);
+        seterr(err, errlen, "Requested temperature (%.1f) out of range (%.1f:%.1f)", degrees,
+               h->min_temp, h->max_temp);
         return -1;
     }
     h->target = degrees;
@@ -160,14 +160,13 @@ int heater_temperature_update(struct heater *h, double time, double temp, struct
 {
     memset(out, 0, sizeof(*out));
     if (!isfinite(time) || !isfinite(temp)) {
-        heater_seterr(err, errlen, "Heater %s: reading %g C at %g s: expected finite numbers",
-                      h->name, temp, time);
+        seterr(err, errlen, "Heater %s: reading %g C at %g s: expected finite numbers", h->name,
+               temp, time);
         return -1;
     }
     if (time < h->last_temp_time) {
-        heater_seterr(err, errlen,
-                      "Heater %s: reading at %.6f s is older than the previous one at %.6f s",
-                      h->name, time, h->last_temp_time);
+        seterr(err, errlen, "Heater %s: reading at %.6f s is older than the previous one at %.6f s",
+               h->name, time, h->last_temp_time);
         return -1;
     }
     double since_last = time - h->last_temp_time;
@@ -188,8 +187,7 @@ int heater_adc_update(struct heater *h, double read_time, double adc, struct hea
 {
     if (isnan(adc)) {
         memset(out, 0, sizeof(*out));
-        heater_seterr(err, errlen, "Heater %s: ADC reading at %g s is not a number", h->name,
-                      read_time);
+        seterr(err, errlen, "Heater %s: ADC reading at %g s is not a number", h->name, read_time);
         return -1;
     }
     double temp = temp_sensor_temp(&h->sensor, adc);

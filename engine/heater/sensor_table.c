@@ -1,7 +1,7 @@
 /* Sensors Klipper describes by a table of points and reads by linear
  * interpolation between them (extrapolating the end segments): PT1000 on a
  * pull-up, and a PT100 behind an INA826 amplifier. */
-#include "heater_err.h"
+#include "errmsg.h"
 #include "temp_sensor_internal.h"
 
 #include <math.h>
@@ -29,7 +29,7 @@ static double rtd_resistance(double r0, double t)
 int sensor_table_pt1000(struct temp_sensor *s, double pullup, char *err, size_t errlen)
 {
     if (!(pullup > 0.0) || !isfinite(pullup)) {
-        heater_seterr(err, errlen, "pullup_resistor %g: expected a number above 0", pullup);
+        seterr(err, errlen, "pullup_resistor %g: expected a number above 0", pullup);
         return -1;
     }
     memset(s, 0, sizeof(*s));
@@ -48,10 +48,10 @@ int sensor_table_pt100_ina826(struct temp_sensor *s, double adc_voltage, double 
                               char *err, size_t errlen)
 {
     if (!(adc_voltage > 0.0) || !isfinite(adc_voltage) || !isfinite(voltage_offset)) {
-        heater_seterr(err, errlen,
-                      "adc_voltage %g, voltage_offset %g: expected a voltage above 0 and a "
-                      "finite offset",
-                      adc_voltage, voltage_offset);
+        seterr(err, errlen,
+               "adc_voltage %g, voltage_offset %g: expected a voltage above 0 and a "
+               "finite offset",
+               adc_voltage, voltage_offset);
         return -1;
     }
     struct temp_sensor t;
@@ -70,10 +70,10 @@ int sensor_table_pt100_ina826(struct temp_sensor *s, double adc_voltage, double 
         t.npoints++;
     }
     if (t.npoints < 2) {
-        heater_seterr(err, errlen,
-                      "PT100 INA826 with adc_voltage %g and voltage_offset %g: fewer than two of "
-                      "its points fall within the ADC's range",
-                      adc_voltage, voltage_offset);
+        seterr(err, errlen,
+               "PT100 INA826 with adc_voltage %g and voltage_offset %g: fewer than two of "
+               "its points fall within the ADC's range",
+               adc_voltage, voltage_offset);
         return -1;
     }
     *s = t;

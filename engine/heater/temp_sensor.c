@@ -1,6 +1,6 @@
 /* Klipper's built-in ADC temperature sensors by name, and the conversions
  * between normalised ADC values and temperatures. */
-#include "heater_err.h"
+#include "errmsg.h"
 #include "printer_config.h"
 #include "temp_sensor_internal.h"
 
@@ -104,13 +104,13 @@ int temp_sensor_init(struct temp_sensor *s, const char *sensor_type, double pull
         list_names(known, sizeof(known));
         for (size_t i = 0; sensor_type && i < sizeof(amplifiers) / sizeof(amplifiers[0]); i++)
             if (strcmp(sensor_type, amplifiers[i]) == 0) {
-                heater_seterr(err, errlen,
-                              "Temperature sensor '%s' is not implemented yet (implemented: %s)",
-                              sensor_type, known);
+                seterr(err, errlen,
+                       "Temperature sensor '%s' is not implemented yet (implemented: %s)",
+                       sensor_type, known);
                 return -1;
             }
-        heater_seterr(err, errlen, "Unknown temperature sensor '%s' (known: %s)",
-                      sensor_type ? sensor_type : "", known);
+        seterr(err, errlen, "Unknown temperature sensor '%s' (known: %s)",
+               sensor_type ? sensor_type : "", known);
         return -1;
     }
     struct temp_sensor tmp;
@@ -174,20 +174,19 @@ int temp_sensor_mcu_range(const struct temp_sensor *s, double min_temp, double m
                           uint16_t *max_value, char *err, size_t errlen)
 {
     if (!(adc_max > 0.0) || !isfinite(adc_max) || sample_count < 1) {
-        heater_seterr(err, errlen,
-                      "ADC_MAX %g, sample_count %d: expected a maximum above 0 and at least one "
-                      "sample",
-                      adc_max, sample_count);
+        seterr(err, errlen,
+               "ADC_MAX %g, sample_count %d: expected a maximum above 0 and at least one "
+               "sample",
+               adc_max, sample_count);
         return -1;
     }
     double full_scale = adc_max * sample_count;
     if (full_scale >= 65536.0) {
-        heater_seterr(err, errlen, "ADC sample_count=%d too large for MCU", sample_count);
+        seterr(err, errlen, "ADC sample_count=%d too large for MCU", sample_count);
         return -1;
     }
     if (isnan(min_temp) || isnan(max_temp)) {
-        heater_seterr(err, errlen, "min_temp %g, max_temp %g: expected numbers", min_temp,
-                      max_temp);
+        seterr(err, errlen, "min_temp %g, max_temp %g: expected numbers", min_temp, max_temp);
         return -1;
     }
     double a = temp_sensor_adc(s, min_temp), b = temp_sensor_adc(s, max_temp);

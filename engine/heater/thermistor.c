@@ -1,7 +1,7 @@
 /* NTC thermistors on a pull-up divider: Steinhart-Hart
  *   1/T = c1 + c2 ln R + c3 (ln R)^3       (T in kelvin)
  * fitted through three measured points, or its beta form (c3 = 0). */
-#include "heater_err.h"
+#include "errmsg.h"
 #include "temp_sensor_internal.h"
 
 #include <math.h>
@@ -14,12 +14,12 @@
 static int check_point(double t, double r, char *err, size_t errlen)
 {
     if (!(t > TEMP_KELVIN_TO_CELSIUS) || !isfinite(t)) {
-        heater_seterr(err, errlen, "thermistor temperature %g: expected a number above %.2f", t,
-                      TEMP_KELVIN_TO_CELSIUS);
+        seterr(err, errlen, "thermistor temperature %g: expected a number above %.2f", t,
+               TEMP_KELVIN_TO_CELSIUS);
         return -1;
     }
     if (!(r > 0.0) || !isfinite(r)) {
-        heater_seterr(err, errlen, "thermistor resistance %g: expected a number above 0", r);
+        seterr(err, errlen, "thermistor resistance %g: expected a number above 0", r);
         return -1;
     }
     return 0;
@@ -28,12 +28,11 @@ static int check_point(double t, double r, char *err, size_t errlen)
 static int check_divider(double pullup, double inline_resistor, char *err, size_t errlen)
 {
     if (!(pullup > 0.0) || !isfinite(pullup)) {
-        heater_seterr(err, errlen, "pullup_resistor %g: expected a number above 0", pullup);
+        seterr(err, errlen, "pullup_resistor %g: expected a number above 0", pullup);
         return -1;
     }
     if (!(inline_resistor >= 0.0) || !isfinite(inline_resistor)) {
-        heater_seterr(err, errlen, "inline_resistor %g: expected a number of at least 0",
-                      inline_resistor);
+        seterr(err, errlen, "inline_resistor %g: expected a number of at least 0", inline_resistor);
         return -1;
     }
     return 0;
@@ -52,7 +51,7 @@ int temp_sensor_init_beta(struct temp_sensor *s, double t1, double r1, double be
     if (check_point(t1, r1, err, errlen) || check_divider(pullup, inline_resistor, err, errlen))
         return -1;
     if (!(beta > 0.0) || !isfinite(beta)) {
-        heater_seterr(err, errlen, "thermistor beta %g: expected a number above 0", beta);
+        seterr(err, errlen, "thermistor beta %g: expected a number above 0", beta);
         return -1;
     }
     memset(s, 0, sizeof(*s));
@@ -95,10 +94,10 @@ int temp_sensor_init_thermistor(struct temp_sensor *s, const double t_in[3], con
     double dx12 = x[0] - x[1], dx13 = x[0] - x[2];
     double dx3_12 = x3[0] - x3[1], dx3_13 = x3[0] - x3[2];
     if (dx12 == 0.0 || dx13 == 0.0 || t[0] == t[1] || t[1] == t[2]) {
-        heater_seterr(err, errlen,
-                      "thermistor points (%g C, %g ohm), (%g C, %g ohm), (%g C, %g ohm): expected "
-                      "three different temperatures with different resistances",
-                      t[0], r[0], t[1], r[1], t[2], r[2]);
+        seterr(err, errlen,
+               "thermistor points (%g C, %g ohm), (%g C, %g ohm), (%g C, %g ohm): expected "
+               "three different temperatures with different resistances",
+               t[0], r[0], t[1], r[1], t[2], r[2]);
         return -1;
     }
     double ratio = dx12 / dx13;

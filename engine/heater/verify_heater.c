@@ -1,6 +1,6 @@
 /* Klipper's verify_heater check, one tick at a time. */
 #include "verify_heater.h"
-#include "heater_err.h"
+#include "errmsg.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -30,8 +30,8 @@ int verify_heater_init(struct verify_heater *v, const char *heater_name,
                        const struct verify_heater_params *p, char *err, size_t errlen)
 {
     if (!heater_name || !*heater_name || strlen(heater_name) >= sizeof(v->heater_name)) {
-        heater_seterr(err, errlen, "verify_heater: heater name '%s': expected 1 to %zu characters",
-                      heater_name ? heater_name : "", sizeof(v->heater_name) - 1);
+        seterr(err, errlen, "verify_heater: heater name '%s': expected 1 to %zu characters",
+               heater_name ? heater_name : "", sizeof(v->heater_name) - 1);
         return -1;
     }
     const char *bad = NULL, *want = NULL;
@@ -45,8 +45,8 @@ int verify_heater_init(struct verify_heater *v, const char *heater_name,
     else if (!(p->heating_gain > 0.0) || !isfinite(p->heating_gain))
         bad = "heating_gain", want = "a number above 0", value = p->heating_gain;
     if (bad) {
-        heater_seterr(err, errlen, "[verify_heater %s] option '%s': expected %s, got %g",
-                      heater_name, bad, want, value);
+        seterr(err, errlen, "[verify_heater %s] option '%s': expected %s, got %g", heater_name, bad,
+               want, value);
         return -1;
     }
     memset(v, 0, sizeof(*v));
@@ -99,10 +99,10 @@ int verify_heater_check(struct verify_heater *v, double now, double temp, double
                         size_t msglen)
 {
     if (!isfinite(now) || !isfinite(temp) || !isfinite(target)) {
-        heater_seterr(msg, msglen,
-                      "verify_heater %s: time %g, temperature %g, target %g: expected finite "
-                      "numbers",
-                      v->heater_name, now, temp, target);
+        seterr(msg, msglen,
+               "verify_heater %s: time %g, temperature %g, target %g: expected finite "
+               "numbers",
+               v->heater_name, now, temp, target);
         return -1;
     }
     if (v->fired)
@@ -120,7 +120,7 @@ int verify_heater_check(struct verify_heater *v, double now, double temp, double
         v->next_check += VERIFY_HEATER_CHECK_PERIOD;
         if (check_once(v, t, temp, target)) {
             v->fired = true;
-            heater_seterr(msg, msglen, VERIFY_HEATER_TEXT VERIFY_HEATER_HINT, v->heater_name);
+            seterr(msg, msglen, VERIFY_HEATER_TEXT VERIFY_HEATER_HINT, v->heater_name);
             return 1;
         }
     }

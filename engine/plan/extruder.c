@@ -2,7 +2,7 @@
 
 #include <math.h>
 
-#include "planerr.h"
+#include "errmsg.h"
 
 void extruder_limits_default(struct extruder_limits *x, double nozzle_diameter,
                              double filament_diameter, double max_velocity, double max_accel)
@@ -23,7 +23,7 @@ static int positive(double v, const char *name, char *err, size_t errlen)
 {
     if (v > 0.0 && isfinite(v))
         return 0;
-    plan_seterr(err, errlen, "[extruder] %s must be above 0 (got %g)", name, v);
+    seterr(err, errlen, "[extruder] %s must be above 0 (got %g)", name, v);
     return -1;
 }
 
@@ -38,14 +38,13 @@ int extruder_limits_check(const struct extruder_limits *x, char *err, size_t err
         positive(x->max_extrude_only_accel, "max_extrude_only_accel", err, errlen))
         return -1;
     if (!(x->max_extrude_only_distance >= 0.0) || !isfinite(x->max_extrude_only_distance)) {
-        plan_seterr(err, errlen, "[extruder] max_extrude_only_distance must be at least 0 (got %g)",
-                    x->max_extrude_only_distance);
+        seterr(err, errlen, "[extruder] max_extrude_only_distance must be at least 0 (got %g)",
+               x->max_extrude_only_distance);
         return -1;
     }
     if (!(x->instantaneous_corner_velocity >= 0.0) || !isfinite(x->instantaneous_corner_velocity)) {
-        plan_seterr(err, errlen,
-                    "[extruder] instantaneous_corner_velocity must be at least 0 (got %g)",
-                    x->instantaneous_corner_velocity);
+        seterr(err, errlen, "[extruder] instantaneous_corner_velocity must be at least 0 (got %g)",
+               x->instantaneous_corner_velocity);
         return -1;
     }
     return 0;
@@ -56,17 +55,17 @@ int extruder_check_move(const struct extruder_limits *x, const double end[AXIS_C
                         double *max_a, char *err, size_t errlen)
 {
     if (!x->present) {
-        plan_seterr(err, errlen, "Extrude when no extruder present: %.3f %.3f %.3f [%.3f]",
-                    end[AXIS_X], end[AXIS_Y], end[AXIS_Z], end[AXIS_E]);
+        seterr(err, errlen, "Extrude when no extruder present: %.3f %.3f %.3f [%.3f]", end[AXIS_X],
+               end[AXIS_Y], end[AXIS_Z], end[AXIS_E]);
         return -1;
     }
     double e_d = axes_d[AXIS_E];
     if ((axes_d[AXIS_X] == 0.0 && axes_d[AXIS_Y] == 0.0) || e_ratio < 0.0) {
         if (fabs(e_d) > x->max_extrude_only_distance) {
-            plan_seterr(err, errlen,
-                        "Extrude only move too long (%.3fmm vs %.3fmm)\n"
-                        "See the 'max_extrude_only_distance' config option for details",
-                        e_d, x->max_extrude_only_distance);
+            seterr(err, errlen,
+                   "Extrude only move too long (%.3fmm vs %.3fmm)\n"
+                   "See the 'max_extrude_only_distance' config option for details",
+                   e_d, x->max_extrude_only_distance);
             return -1;
         }
         /* The filament limits apply to the filament; along the move they
@@ -83,10 +82,10 @@ int extruder_check_move(const struct extruder_limits *x, const double end[AXIS_C
      * wipes and primes otherwise trip the check. */
     if (e_d <= x->nozzle_diameter * max_ratio)
         return 0;
-    plan_seterr(err, errlen,
-                "Move exceeds maximum extrusion (%.3fmm^2 vs %.3fmm^2)\n"
-                "See the 'max_extrude_cross_section' config option for details",
-                e_ratio * x->filament_area, max_ratio * x->filament_area);
+    seterr(err, errlen,
+           "Move exceeds maximum extrusion (%.3fmm^2 vs %.3fmm^2)\n"
+           "See the 'max_extrude_cross_section' config option for details",
+           e_ratio * x->filament_area, max_ratio * x->filament_area);
     return -1;
 }
 

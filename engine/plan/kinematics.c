@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "planerr.h"
+#include "errmsg.h"
 
 static const char *const type_names[] = {
     [KIN_NONE] = "none",
@@ -44,27 +44,26 @@ static void add_stepper(struct kinematics *k, int rail, double cx, double cy, do
 int kinematics_init(struct kinematics *k, const struct kin_config *cfg, char *err, size_t errlen)
 {
     if (cfg->type != KIN_NONE && cfg->type != KIN_CARTESIAN && cfg->type != KIN_COREXY) {
-        plan_seterr(err, errlen, "[printer] kinematics: unknown type %d", (int)cfg->type);
+        seterr(err, errlen, "[printer] kinematics: unknown type %d", (int)cfg->type);
         return -1;
     }
     if (cfg->type != KIN_NONE) {
         for (int i = 0; i < 3; i++) {
             double lo = cfg->position_min[i], hi = cfg->position_max[i];
             if (!isfinite(lo) || !isfinite(hi) || lo > hi) {
-                plan_seterr(err, errlen,
-                            "[%s] position_min (%.3f) must not be above position_max (%.3f)",
-                            rail_names[i], lo, hi);
+                seterr(err, errlen,
+                       "[%s] position_min (%.3f) must not be above position_max (%.3f)",
+                       rail_names[i], lo, hi);
                 return -1;
             }
         }
         if (!(cfg->max_z_velocity > 0.0) || !isfinite(cfg->max_z_velocity)) {
-            plan_seterr(err, errlen, "[printer] max_z_velocity must be above 0 (got %g)",
-                        cfg->max_z_velocity);
+            seterr(err, errlen, "[printer] max_z_velocity must be above 0 (got %g)",
+                   cfg->max_z_velocity);
             return -1;
         }
         if (!(cfg->max_z_accel > 0.0) || !isfinite(cfg->max_z_accel)) {
-            plan_seterr(err, errlen, "[printer] max_z_accel must be above 0 (got %g)",
-                        cfg->max_z_accel);
+            seterr(err, errlen, "[printer] max_z_accel must be above 0 (got %g)", cfg->max_z_accel);
             return -1;
         }
     }
@@ -106,8 +105,8 @@ int kinematics_check_move(const struct kinematics *k, const double end[AXIS_COUN
             continue;
         const char *what =
             (k->homed & AXIS_BIT(axis)) ? "Move out of range" : "Must home axis first";
-        plan_seterr(err, errlen, "%s: %.3f %.3f %.3f [%.3f]", what, end[AXIS_X], end[AXIS_Y],
-                    end[AXIS_Z], end[AXIS_E]);
+        seterr(err, errlen, "%s: %.3f %.3f %.3f [%.3f]", what, end[AXIS_X], end[AXIS_Y],
+               end[AXIS_Z], end[AXIS_E]);
         return -1;
     }
     if (axes_d[AXIS_Z] != 0.0) {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "lookahead.h"
-#include "planerr.h"
+#include "errmsg.h"
 
 /* Below this the x, y, z travel is treated as none (extrude-only). */
 #define MIN_KINEMATIC_D 1e-9
@@ -31,23 +31,22 @@ struct toolhead {
 static int check_limits(const struct toolhead_limits *l, char *err, size_t errlen)
 {
     if (!(l->max_velocity > 0.0) || !isfinite(l->max_velocity)) {
-        plan_seterr(err, errlen, "[printer] max_velocity must be above 0 (got %g)",
-                    l->max_velocity);
+        seterr(err, errlen, "[printer] max_velocity must be above 0 (got %g)", l->max_velocity);
         return -1;
     }
     if (!(l->max_accel > 0.0) || !isfinite(l->max_accel)) {
-        plan_seterr(err, errlen, "[printer] max_accel must be above 0 (got %g)", l->max_accel);
+        seterr(err, errlen, "[printer] max_accel must be above 0 (got %g)", l->max_accel);
         return -1;
     }
     if (!(l->minimum_cruise_ratio >= 0.0 && l->minimum_cruise_ratio < 1.0)) {
-        plan_seterr(err, errlen,
-                    "[printer] minimum_cruise_ratio must be at least 0 and below 1 (got %g)",
-                    l->minimum_cruise_ratio);
+        seterr(err, errlen,
+               "[printer] minimum_cruise_ratio must be at least 0 and below 1 (got %g)",
+               l->minimum_cruise_ratio);
         return -1;
     }
     if (!(l->square_corner_velocity >= 0.0) || !isfinite(l->square_corner_velocity)) {
-        plan_seterr(err, errlen, "[printer] square_corner_velocity must be at least 0 (got %g)",
-                    l->square_corner_velocity);
+        seterr(err, errlen, "[printer] square_corner_velocity must be at least 0 (got %g)",
+               l->square_corner_velocity);
         return -1;
     }
     return 0;
@@ -79,12 +78,12 @@ struct toolhead *toolhead_new(const struct toolhead_config *cfg, char *err, size
         extruder_limits_check(&cfg->extruder, err, errlen) != 0)
         return NULL;
     if (!isfinite(cfg->start_print_time) || !isfinite(cfg->lookahead_time)) {
-        plan_seterr(err, errlen, "toolhead: start_print_time and lookahead_time must be finite");
+        seterr(err, errlen, "toolhead: start_print_time and lookahead_time must be finite");
         return NULL;
     }
     struct toolhead *th = calloc(1, sizeof(*th));
     if (!th) {
-        plan_seterr(err, errlen, "toolhead: out of memory");
+        seterr(err, errlen, "toolhead: out of memory");
         return NULL;
     }
     if (kinematics_init(&th->kin, &cfg->kin, err, errlen) != 0) {
@@ -97,7 +96,7 @@ struct toolhead *toolhead_new(const struct toolhead_config *cfg, char *err, size
     th->sink = cfg->sink;
     th->sink_ctx = cfg->sink_ctx;
     if (lookahead_init(&th->la, cfg->lookahead_time, &th->extruder, emit_move, th) != 0) {
-        plan_seterr(err, errlen, "toolhead: out of memory");
+        seterr(err, errlen, "toolhead: out of memory");
         free(th);
         return NULL;
     }
@@ -116,8 +115,8 @@ static int check_position(const double pos[AXIS_COUNT], char *err, size_t errlen
 {
     for (int i = 0; i < AXIS_COUNT; i++) {
         if (!isfinite(pos[i])) {
-            plan_seterr(err, errlen, "Invalid position: %c is %g (expected a finite number)",
-                        "XYZE"[i], pos[i]);
+            seterr(err, errlen, "Invalid position: %c is %g (expected a finite number)", "XYZE"[i],
+                   pos[i]);
             return -1;
         }
     }
@@ -130,7 +129,7 @@ int toolhead_move(struct toolhead *th, const double end_in[AXIS_COUNT], double s
     if (check_position(end_in, err, errlen) != 0)
         return -1;
     if (!(speed > 0.0) || !isfinite(speed)) {
-        plan_seterr(err, errlen, "Invalid speed: %g mm/s (expected above 0)", speed);
+        seterr(err, errlen, "Invalid speed: %g mm/s (expected above 0)", speed);
         return -1;
     }
     double end[AXIS_COUNT], axes_d[AXIS_COUNT];
@@ -157,8 +156,8 @@ int toolhead_move(struct toolhead *th, const double end_in[AXIS_COUNT], double s
     if (move_d == 0.0)
         return 0;
     if (!isfinite(move_d)) {
-        plan_seterr(err, errlen, "Move too long: its length overflows: %g %g %g [%g]", end[AXIS_X],
-                    end[AXIS_Y], end[AXIS_Z], end[AXIS_E]);
+        seterr(err, errlen, "Move too long: its length overflows: %g %g %g [%g]", end[AXIS_X],
+               end[AXIS_Y], end[AXIS_Z], end[AXIS_E]);
         return -1;
     }
     double axes_r[AXIS_COUNT];
@@ -169,9 +168,9 @@ int toolhead_move(struct toolhead *th, const double end_in[AXIS_COUNT], double s
         return -1;
     if (axes_d[AXIS_E] != 0.0) {
         if (th->extruder.present && th->can_extrude && !th->can_extrude(th->can_extrude_ctx)) {
-            plan_seterr(err, errlen,
-                        "Extrude below minimum temp\n"
-                        "See the 'min_extrude_temp' config option for details");
+            seterr(err, errlen,
+                   "Extrude below minimum temp\n"
+                   "See the 'min_extrude_temp' config option for details");
             return -1;
         }
         if (extruder_check_move(&th->extruder, end, axes_d, axes_r[AXIS_E], &max_v, &max_a, err,
@@ -180,7 +179,7 @@ int toolhead_move(struct toolhead *th, const double end_in[AXIS_COUNT], double s
     }
     /* A speed whose square vanishes would give a move of no duration. */
     if (!(max_v * max_v > 0.0) || !isfinite(move_d / max_v)) {
-        plan_seterr(err, errlen, "Invalid speed: %g mm/s (too slow to plan)", max_v);
+        seterr(err, errlen, "Invalid speed: %g mm/s (too slow to plan)", max_v);
         return -1;
     }
     struct lookahead_move mv = {0};
@@ -195,7 +194,7 @@ int toolhead_move(struct toolhead *th, const double end_in[AXIS_COUNT], double s
     mv.min_move_t = move_d / max_v;
     mv.is_kinematic = kinematic;
     if (lookahead_add(&th->la, &mv) != 0) {
-        plan_seterr(err, errlen, "toolhead: out of memory for the move queue");
+        seterr(err, errlen, "toolhead: out of memory for the move queue");
         return -1;
     }
     memcpy(th->pos, end, sizeof(th->pos));
@@ -210,7 +209,7 @@ void toolhead_flush(struct toolhead *th)
 int toolhead_dwell(struct toolhead *th, double seconds, char *err, size_t errlen)
 {
     if (isnan(seconds) || isinf(seconds)) {
-        plan_seterr(err, errlen, "Invalid dwell: %g s (expected a finite number)", seconds);
+        seterr(err, errlen, "Invalid dwell: %g s (expected a finite number)", seconds);
         return -1;
     }
     toolhead_flush(th);
@@ -222,7 +221,7 @@ int toolhead_dwell(struct toolhead *th, double seconds, char *err, size_t errlen
 int toolhead_set_print_time(struct toolhead *th, double print_time, char *err, size_t errlen)
 {
     if (!isfinite(print_time) || toolhead_queued_moves(th)) {
-        plan_seterr(err, errlen, "toolhead: print time can only be set while no move is queued");
+        seterr(err, errlen, "toolhead: print time can only be set while no move is queued");
         return -1;
     }
     th->print_time = print_time;

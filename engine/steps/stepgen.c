@@ -1,11 +1,11 @@
 #include "stepgen.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "pipeline.h"
 #include "stepcompress.h"
 #include "steptimes.h"
@@ -81,31 +81,20 @@ struct stepgen {
 
 #define RING (PIPELINE_DEPTH + 1)
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 static void run_unit(void *ctx, uint64_t batch, unsigned job);
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 struct stepgen *stepgen_create(const struct stepgen_config *cfg, char *err, size_t errlen)
 {
     struct stepgen *sg = calloc(1, sizeof(*sg));
     if (!sg) {
-        fail(err, errlen, "stepgen: out of memory");
+        seterr(err, errlen, "stepgen: out of memory");
         return NULL;
     }
     unsigned threads = cfg ? cfg->threads : 0;
     sg->batch_moves = cfg && cfg->batch_moves ? cfg->batch_moves : DEFAULT_BATCH;
     sg->pipe = pipeline_create(threads, run_unit, sg);
     if (!sg->pipe) {
-        fail(err, errlen, "stepgen: cannot start %u worker threads", threads);
+        seterr(err, errlen, "stepgen: cannot start %u worker threads", threads);
         free(sg);
         return NULL;
     }
@@ -211,7 +200,7 @@ static int drain_one(struct stepgen *sg, char *err, size_t errlen)
         o->n = 0;
         s->handed.fallbacks = o->fallbacks;
         if (o->failed && !ret) {
-            fail(err, errlen, "%s: out of memory in step compression", s->name);
+            seterr(err, errlen, "%s: out of memory in step compression", s->name);
             ret = -1;
         }
     }
@@ -257,7 +246,7 @@ static struct item *new_item(struct stepgen *sg, char *err, size_t errlen)
         size_t cap = bt->icap ? bt->icap * 2 : 64;
         struct item *v = realloc(bt->items, cap * sizeof(*v));
         if (!v) {
-            fail(err, errlen, "stepgen: out of memory");
+            seterr(err, errlen, "stepgen: out of memory");
             return NULL;
         }
         bt->items = v;
@@ -277,17 +266,17 @@ static int check_clock(const char *name, double freq, double offset, double max_
                        size_t errlen)
 {
     if (!(freq > 0) || !isfinite(freq)) {
-        fail(err, errlen, "%s: mcu_freq must be a positive number (got %g)", name, freq);
+        seterr(err, errlen, "%s: mcu_freq must be a positive number (got %g)", name, freq);
         return -1;
     }
     if (!isfinite(offset) || offset < 0) {
-        fail(err, errlen, "%s: clock_offset must be a number >= 0 (got %g)", name, offset);
+        seterr(err, errlen, "%s: clock_offset must be a number >= 0 (got %g)", name, offset);
         return -1;
     }
     if (!(max_error * freq >= 1) || !(max_error * freq < 1e9)) {
-        fail(err, errlen,
-             "%s: max_error of %g s is %g ticks at %g Hz; it must be at least one tick", name,
-             max_error, max_error * freq, freq);
+        seterr(err, errlen,
+               "%s: max_error of %g s is %g ticks at %g Hz; it must be at least one tick", name,
+               max_error, max_error * freq, freq);
         return -1;
     }
     return 0;
@@ -298,27 +287,27 @@ int stepgen_add_stepper(struct stepgen *sg, const struct stepgen_stepper_config 
 {
     const char *name = cfg->name ? cfg->name : "stepper";
     if (!(cfg->step_distance > 0) || !isfinite(cfg->step_distance)) {
-        fail(err, errlen, "%s: step_distance must be a positive number (got %g)", name,
-             cfg->step_distance);
+        seterr(err, errlen, "%s: step_distance must be a positive number (got %g)", name,
+               cfg->step_distance);
         return -1;
     }
     int moves = 0;
     for (int i = 0; i < AXIS_COUNT; i++) {
         if (!isfinite(cfg->coef[i])) {
-            fail(err, errlen, "%s: kinematic coefficient %d is not a number", name, i);
+            seterr(err, errlen, "%s: kinematic coefficient %d is not a number", name, i);
             return -1;
         }
         moves |= cfg->coef[i] != 0;
     }
     if (!moves) {
-        fail(err, errlen, "%s: its kinematic coefficients are all 0", name);
+        seterr(err, errlen, "%s: its kinematic coefficients are all 0", name);
         return -1;
     }
     double max_error = cfg->max_error ? cfg->max_error : DEFAULT_MAX_ERROR;
     if (check_clock(name, cfg->mcu_freq, cfg->clock_offset, max_error, err, errlen) < 0)
         return -1;
     if (!cfg->sink) {
-        fail(err, errlen, "%s: no sink for its commands", name);
+        seterr(err, errlen, "%s: no sink for its commands", name);
         return -1;
     }
     /* Earlier moves are not this stepper's; and with nothing left in the
@@ -327,19 +316,19 @@ int stepgen_add_stepper(struct stepgen *sg, const struct stepgen_stepper_config 
         return -1;
     struct sg_stepper **v = realloc(sg->st, (sg->n + 1) * sizeof(*v));
     if (!v) {
-        fail(err, errlen, "stepgen: out of memory");
+        seterr(err, errlen, "stepgen: out of memory");
         return -1;
     }
     sg->st = v;
     struct sg_stepper *s = calloc(1, sizeof(*s));
     if (!s) {
-        fail(err, errlen, "stepgen: out of memory");
+        seterr(err, errlen, "stepgen: out of memory");
         return -1;
     }
     for (int b = 0; b < RING; b++) {
         struct unit_out *o = realloc(sg->ring[b].out, (sg->n + 1) * sizeof(*o));
         if (!o) {
-            fail(err, errlen, "stepgen: out of memory");
+            seterr(err, errlen, "stepgen: out of memory");
             free(s);
             return -1;
         }
@@ -347,7 +336,7 @@ int stepgen_add_stepper(struct stepgen *sg, const struct stepgen_stepper_config 
         sg->ring[b].out = o;
     }
     if (pipeline_set_lanes(sg->pipe, (unsigned)sg->n + 1) < 0) {
-        fail(err, errlen, "stepgen: out of memory");
+        seterr(err, errlen, "stepgen: out of memory");
         free(s);
         return -1;
     }
@@ -369,7 +358,7 @@ int stepgen_add_stepper(struct stepgen *sg, const struct stepgen_stepper_config 
 static struct sg_stepper *stepper_at(const struct stepgen *sg, int i, char *err, size_t errlen)
 {
     if (i < 0 || i >= sg->n) {
-        fail(err, errlen, "stepgen: no stepper %d (there are %d)", i, sg->n);
+        seterr(err, errlen, "stepgen: no stepper %d (there are %d)", i, sg->n);
         return NULL;
     }
     return sg->st[i];
@@ -403,71 +392,74 @@ static int check_move(const struct stepgen *sg, const struct move *m, char *err,
     double pt = m->print_time;
     for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
         if (!isfinite(vals[i])) {
-            fail(err, errlen, "move at print_time %.6f: %s is not a finite number", pt, names[i]);
+            seterr(err, errlen, "move at print_time %.6f: %s is not a finite number", pt, names[i]);
             return -1;
         }
         if (i > 0 && vals[i] < -ROUNDING) {
-            fail(err, errlen, "move at print_time %.6f: %s must be >= 0 (got %g)", pt, names[i],
-                 vals[i]);
+            seterr(err, errlen, "move at print_time %.6f: %s must be >= 0 (got %g)", pt, names[i],
+                   vals[i]);
             return -1;
         }
     }
     for (int i = 0; i < AXIS_COUNT; i++) {
         if (!isfinite(m->start_pos[i]) || !isfinite(m->axes_r[i])) {
-            fail(err, errlen,
-                 "move at print_time %.6f: start_pos/axes_r of axis %d is not a number", pt, i);
+            seterr(err, errlen,
+                   "move at print_time %.6f: start_pos/axes_r of axis %d is not a number", pt, i);
             return -1;
         }
     }
     if (!(m->move_d > 0)) {
-        fail(err, errlen, "move at print_time %.6f: move_d must be > 0 (got %g)", pt, m->move_d);
+        seterr(err, errlen, "move at print_time %.6f: move_d must be > 0 (got %g)", pt, m->move_d);
         return -1;
     }
     if ((m->accel_t > 0 || m->decel_t > 0) && !(m->accel > 0)) {
-        fail(err, errlen, "move at print_time %.6f: accel must be > 0 with accel_t or decel_t", pt);
+        seterr(err, errlen, "move at print_time %.6f: accel must be > 0 with accel_t or decel_t",
+               pt);
         return -1;
     }
     double tol = PROFILE_TOLERANCE * fmax(1, m->cruise_v);
     if (m->start_v > m->cruise_v + tol || m->end_v > m->cruise_v + tol) {
-        fail(err, errlen,
-             "move at print_time %.6f: start_v %g and end_v %g must not exceed cruise_v %g", pt,
-             m->start_v, m->end_v, m->cruise_v);
+        seterr(err, errlen,
+               "move at print_time %.6f: start_v %g and end_v %g must not exceed cruise_v %g", pt,
+               m->start_v, m->end_v, m->cruise_v);
         return -1;
     }
     if (fabs(m->start_v + m->accel * m->accel_t - m->cruise_v) > tol ||
         fabs(m->cruise_v - m->accel * m->decel_t - m->end_v) > tol) {
-        fail(err, errlen,
-             "move at print_time %.6f: speeds %g -> %g -> %g do not match accel %g over "
-             "accel_t %g and decel_t %g",
-             pt, m->start_v, m->cruise_v, m->end_v, m->accel, m->accel_t, m->decel_t);
+        seterr(err, errlen,
+               "move at print_time %.6f: speeds %g -> %g -> %g do not match accel %g over "
+               "accel_t %g and decel_t %g",
+               pt, m->start_v, m->cruise_v, m->end_v, m->accel, m->accel_t, m->decel_t);
         return -1;
     }
     double d = 0.5 * (m->start_v + m->cruise_v) * m->accel_t + m->cruise_v * m->cruise_t +
                0.5 * (m->cruise_v + m->end_v) * m->decel_t;
     if (fabs(d - m->move_d) > PROFILE_TOLERANCE * m->move_d + 1e-9) {
-        fail(err, errlen, "move at print_time %.6f: its phases cover %.9g mm but move_d is %.9g mm",
-             pt, d, m->move_d);
+        seterr(err, errlen,
+               "move at print_time %.6f: its phases cover %.9g mm but move_d is %.9g mm", pt, d,
+               m->move_d);
         return -1;
     }
     if (sg->have_move && pt < sg->last_end - TIME_TOLERANCE) {
-        fail(err, errlen, "move at print_time %.6f starts before the previous move ends (at %.6f)",
-             pt, sg->last_end);
+        seterr(err, errlen,
+               "move at print_time %.6f starts before the previous move ends (at %.6f)", pt,
+               sg->last_end);
         return -1;
     }
     for (int i = 0; i < sg->n; i++) {
         const struct sg_stepper *s = sg->st[i];
         double p0 = steptrack_steps(&s->track, m->start_pos);
         if (fabs(p0 - s->pos_steps) > POS_TOLERANCE) {
-            fail(err, errlen,
-                 "%s: move at print_time %.6f starts at %.6f mm but the stepper is at %.6f mm "
-                 "(set its position first)",
-                 s->name, pt, p0 * s->track.step_distance, s->commanded);
+            seterr(err, errlen,
+                   "%s: move at print_time %.6f starts at %.6f mm but the stepper is at %.6f mm "
+                   "(set its position first)",
+                   s->name, pt, p0 * s->track.step_distance, s->commanded);
             return -1;
         }
         double p1 = steptrack_end_steps(&s->track, m);
         if (!(fabs(p1 - p0) < 2e9) || !(fabs(p1) < 4e15)) {
-            fail(err, errlen, "%s: move at print_time %.6f takes it to %g steps, too far", s->name,
-                 pt, p1);
+            seterr(err, errlen, "%s: move at print_time %.6f takes it to %g steps, too far",
+                   s->name, pt, p1);
             return -1;
         }
         /* Steps closer than a tick apart cannot all get a tick of their
@@ -477,17 +469,17 @@ static int check_move(const struct stepgen *sg, const struct move *m, char *err,
             k += s->track.coef[a] * m->axes_r[a];
         double rate = fabs(k) / s->track.step_distance * m->cruise_v;
         if (rate > s->freq) {
-            fail(err, errlen,
-                 "%s: move at print_time %.6f steps %.0f times per second, faster than its MCU "
-                 "clock (%.0f Hz)",
-                 s->name, pt, rate, s->freq);
+            seterr(err, errlen,
+                   "%s: move at print_time %.6f steps %.0f times per second, faster than its MCU "
+                   "clock (%.0f Hz)",
+                   s->name, pt, rate, s->freq);
             return -1;
         }
         double c = pt * s->freq + s->offset;
         double c_end = (pt + move_duration(m)) * s->freq + s->offset;
         if (!(c >= 0) || !(c_end < 9e15)) {
-            fail(err, errlen, "%s: move at print_time %.6f maps to MCU clock %.0f, out of range",
-                 s->name, pt, c);
+            seterr(err, errlen, "%s: move at print_time %.6f maps to MCU clock %.0f, out of range",
+                   s->name, pt, c);
             return -1;
         }
     }
@@ -535,7 +527,7 @@ int stepgen_add_move(struct stepgen *sg, const struct move *m, char *err, size_t
 int stepgen_flush(struct stepgen *sg, double until, char *err, size_t errlen)
 {
     if (isnan(until)) {
-        fail(err, errlen, "stepgen_flush: print time is not a number");
+        seterr(err, errlen, "stepgen_flush: print time is not a number");
         return -1;
     }
     return process(sg, 1, until, err, errlen);
@@ -544,7 +536,7 @@ int stepgen_flush(struct stepgen *sg, double until, char *err, size_t errlen)
 int stepgen_flush_later(struct stepgen *sg, double until, uint64_t *mark, char *err, size_t errlen)
 {
     if (isnan(until)) {
-        fail(err, errlen, "stepgen_flush_later: print time is not a number");
+        seterr(err, errlen, "stepgen_flush_later: print time is not a number");
         return -1;
     }
     int ret = seal(sg, 1, until, err, errlen);
@@ -575,7 +567,7 @@ int stepgen_set_position(struct stepgen *sg, int stepper, double pos, char *err,
         return -1;
     double p = pos / s->track.step_distance;
     if (!isfinite(pos) || !(fabs(p) < 4e15)) {
-        fail(err, errlen, "%s: position %g mm is out of range", s->name, pos);
+        seterr(err, errlen, "%s: position %g mm is out of range", s->name, pos);
         return -1;
     }
     struct item *it = new_item(sg, err, errlen);
@@ -596,7 +588,7 @@ int stepgen_set_axes_position(struct stepgen *sg, const double pos[AXIS_COUNT], 
 {
     for (int k = 0; k < AXIS_COUNT; k++) {
         if (!isfinite(pos[k])) {
-            fail(err, errlen, "stepgen: axis %d position is not a number", k);
+            seterr(err, errlen, "stepgen: axis %d position is not a number", k);
             return -1;
         }
     }
@@ -606,7 +598,7 @@ int stepgen_set_axes_position(struct stepgen *sg, const double pos[AXIS_COUNT], 
         for (int k = 0; k < AXIS_COUNT; k++)
             p += s->track.coef[k] * pos[k];
         if (!(fabs(p / s->track.step_distance) < 4e15)) {
-            fail(err, errlen, "%s: position %g mm is out of range", s->name, p);
+            seterr(err, errlen, "%s: position %g mm is out of range", s->name, p);
             return -1;
         }
     }
@@ -623,7 +615,7 @@ int stepgen_set_axes_position(struct stepgen *sg, const double pos[AXIS_COUNT], 
 int stepgen_restart_time(struct stepgen *sg, double print_time, char *err, size_t errlen)
 {
     if (!isfinite(print_time)) {
-        fail(err, errlen, "stepgen_restart_time: print time is not finite");
+        seterr(err, errlen, "stepgen_restart_time: print time is not finite");
         return -1;
     }
     if (process(sg, 1, INFINITY, err, errlen) < 0)

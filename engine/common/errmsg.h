@@ -1,7 +1,7 @@
-/* Error messages into a caller's buffer, as the link's functions report
+/* Error messages into a caller's buffer, as every engine area reports
  * them (err may be NULL when the caller does not want the text). */
-#ifndef LOCKSTEP_LINK_ERRMSG_H
-#define LOCKSTEP_LINK_ERRMSG_H
+#ifndef LOCKSTEP_COMMON_ERRMSG_H
+#define LOCKSTEP_COMMON_ERRMSG_H
 
 #include <stddef.h>
 
