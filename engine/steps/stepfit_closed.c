@@ -304,15 +304,9 @@ static inline int ibounds(double lo, double hi, uint32_t n, double A, int64_t *i
  * extremes) finds the last step that does. */
 void fit_closed_try(struct fit_input *in, int A, struct fit_try *r)
 {
-    stepfit_stats.fitA++;
+    fit_try_begin(r);
     double E = in->E, dA = A;
     double lo = -INFINITY, hi = INFINITY;
-    r->fail = 0;
-    r->open = 0;
-    r->jump = 0;
-    r->stuck = 0;
-    r->need_lo = -INFINITY;
-    r->need_hi = INFINITY;
     for (int i = 0; i < in->np; i++) {
         struct fit_piece *p = prepared(in, i);
         uint32_t kb = p->ka + p->n - 1;

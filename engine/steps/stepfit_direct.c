@@ -317,19 +317,13 @@ static void failed_at(int k, double A, double lo, double los, double hi, double 
 
 void fit_direct_try_general(struct fit_direct *d, int A, struct fit_try *r)
 {
-    stepfit_stats.fitA++;
+    fit_try_begin(r);
     double dA = A;
     /* Running bounds on I and their d/dA, which the failing step turns
      * into an estimate of the add it needs. Intervals stay in
      * [1, FIT_MAX_INTERVAL]; that limit moves with k only when A pushes
      * the intervals towards it. */
     double lo = 1, los = 0, hi = FIT_MAX_INTERVAL, his = 0;
-    r->fail = 0;
-    r->open = 0;
-    r->jump = 0;
-    r->stuck = 0;
-    r->need_lo = -INFINITY;
-    r->need_hi = INFINITY;
     for (int k = 0; k < d->K; k++) {
         if (k == d->loaded)
             load(d, k + 8);
@@ -386,13 +380,7 @@ void fit_direct_try(struct fit_direct *d, int A, struct fit_try *r)
         fit_direct_try_general(d, A, r);
         return;
     }
-    stepfit_stats.fitA++;
-    r->fail = 0;
-    r->open = 0;
-    r->jump = 0;
-    r->stuck = 0;
-    r->need_lo = -INFINITY;
-    r->need_hi = INFINITY;
+    fit_try_begin(r);
     /* The loop of fit_direct_try_general without its rare cases (the
      * tick limit folds into D1 for A < 0), with selects rather than
      * branches, which the bounds moving at random steps would mispredict.

@@ -101,6 +101,19 @@ struct fit_try {
     double need_lo, need_hi;
 };
 
+/* A try of one more add begins: counted, with nothing known yet of the
+ * step that breaks. */
+static inline void fit_try_begin(struct fit_try *r)
+{
+    stepfit_stats.fitA++;
+    r->fail = 0;
+    r->open = 0;
+    r->jump = 0;
+    r->stuck = 0;
+    r->need_lo = -INFINITY;
+    r->need_hi = INFINITY;
+}
+
 /* The clock of the last of n steps of (I, A), relative to L: of two
  * equally long commands the one ending later leaves its last step later
  * in the same window (stepfit.h). Exact in int64 for any command the MCU
