@@ -558,6 +558,21 @@ static void draw_info(struct viz_canvas *c, const struct viz_scene *s, const str
     }
 }
 
+/* What both views draw over the planned path of moves [first, end): the
+ * steps the MCU ran and how far they strayed, when shown, and the
+ * toolhead where it is at the view's time. */
+static void draw_motion(struct viz_canvas *c, const struct viz_scene *s, const struct viz_view *v,
+                        const struct proj *p, size_t first, size_t end)
+{
+    if (s->exec && v->show_exec) {
+        double t0, t1;
+        layer_window(s, first, end, &t0, &t1);
+        draw_exec(c, s->exec, p, t0, fmin(t1, v->time), EXEC_OVERLAY, 1);
+        draw_deviations(c, s, p, first, end, v->time);
+    }
+    draw_toolhead(c, s, p, v->time);
+}
+
 static void draw_3d(struct viz_canvas *c, const struct viz_scene *s, const struct viz_view *v,
                     const struct viz_rect *r)
 {
@@ -579,13 +594,7 @@ static void draw_3d(struct viz_canvas *c, const struct viz_scene *s, const struc
         path_init(&x, c, s, v, &p, STYLE_FULL);
         draw_path(&x, first, end);
     }
-    if (s->exec && v->show_exec) {
-        double t0, t1;
-        layer_window(s, first, end, &t0, &t1);
-        draw_exec(c, s->exec, &p, t0, fmin(t1, v->time), EXEC_OVERLAY, 1);
-        draw_deviations(c, s, &p, first, end, v->time);
-    }
-    draw_toolhead(c, s, &p, v->time);
+    draw_motion(c, s, v, &p, first, end);
     draw_info(c, s, v, r);
     draw_legend(c, s, v, r);
     draw_axes(c, v, r);
@@ -645,13 +654,7 @@ static void draw_top(struct viz_canvas *c, const struct viz_scene *s, const stru
         x.style = STYLE_FULL;
         draw_path(&x, first, end);
     }
-    if (s->exec && v->show_exec) {
-        double t0, t1;
-        layer_window(s, first, end, &t0, &t1);
-        draw_exec(c, s->exec, &p, t0, fmin(t1, v->time), EXEC_OVERLAY, 1);
-        draw_deviations(c, s, &p, first, end, v->time);
-    }
-    draw_toolhead(c, s, &p, v->time);
+    draw_motion(c, s, v, &p, first, end);
     viz_canvas_unclip(c);
 }
 
