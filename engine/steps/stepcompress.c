@@ -38,6 +38,8 @@ int stepcompress_push(struct stepcompress *sc, const struct step_seg *s)
 {
     if (!s->n)
         return 0;
+    /* the queue may move in memory */
+    sc->next_seg = NULL;
     if (segq_push(&sc->q, s) < 0) {
         sc->failed = 1;
         return -1;
@@ -61,6 +63,7 @@ void stepcompress_reset(struct stepcompress *sc)
     }
     sc->nout = 0;
     segq_clear(&sc->q);
+    sc->next_seg = NULL;
     sc->have_last = 0;
     sc->dir_sent = -1;
     /* The MCU's queue is empty: the next command may be due earlier than
@@ -195,23 +198,57 @@ static uint32_t fit_run(struct stepcompress *sc, uint32_t skip, int64_t L, doubl
     return total;
 }
 
-/* Exact time of the step idx steps after the queue's front, relative to L. */
-static double step_time(const struct stepcompress *sc, uint64_t idx, int64_t L)
+/* A step's exact time as its segment and the ticks after the segment's
+ * base (seg NULL: not queued yet). Relative to a clock L it is
+ * (seg->base - L) + t, the same double whoever computes it. */
+struct step_at {
+    const struct step_seg *seg;
+    uint32_t j; /* the step's index in seg */
+    double t;
+};
+
+/* The step idx steps after the queue's front. Filled in field by field:
+ * a struct returned by value is written in parts and read back whole,
+ * which stalls store forwarding on every command. */
+static void find_step(const struct stepcompress *sc, uint64_t idx, struct step_at *at)
 {
     const struct segq *q = &sc->q;
     size_t i = q->head;
     uint64_t j = (uint64_t)q->used + idx;
-    while (j >= q->v[i].n) {
+    while (i < q->len && j >= q->v[i].n) {
         j -= q->v[i].n;
         i++;
     }
-    return (double)(q->v[i].base - L) + seg_time(&q->v[i], (double)j);
+    if (i == q->len) {
+        at->seg = NULL;
+        return;
+    }
+    at->seg = &q->v[i];
+    at->j = (uint32_t)j;
+    at->t = seg_time(at->seg, (double)j);
+}
+
+static double relative_to(const struct step_at *s, int64_t L)
+{
+    return (double)(s->seg->base - L) + s->t;
+}
+
+/* Exact time of the step idx steps after the queue's front (which must
+ * be queued), relative to L. */
+static double step_time(const struct stepcompress *sc, uint64_t idx, int64_t L)
+{
+    struct step_at s;
+    find_step(sc, idx, &s);
+    return relative_to(&s, L);
 }
 
 /* Hand on one queue_step of the front steps, with what must precede it.
- * reset >= 0 is the clock for a reset_step_clock first. */
+ * reset >= 0 is the clock for a reset_step_clock first. The times of its
+ * last step and of the one after it, where the caller has them (seg
+ * NULL where not), spare walking the queue for them again. */
 static void emit_steps(struct stepcompress *sc, int dir, int64_t from, int64_t reset, int64_t I,
-                       uint32_t n, int A)
+                       uint32_t n, int A, const struct step_at *last_at,
+                       const struct step_at *next_at)
 {
     int64_t first = from + I;
     int dirval = (dir > 0) ^ sc->invert_dir;
@@ -238,12 +275,15 @@ static void emit_steps(struct stepcompress *sc, int dir, int64_t from, int64_t r
     c->count = (uint16_t)n;
     c->add = (int16_t)A;
     int64_t last = from + (int64_t)n * I + (int64_t)A * ((int64_t)n * (n - 1) / 2);
-    sc->last_exact = step_time(sc, n - 1, last);
+    sc->last_exact = last_at->seg ? relative_to(last_at, last) : step_time(sc, n - 1, last);
     sc->last_clock = last;
     sc->have_last = 1;
     sc->stats.steps += n;
     sc->stats.queue_steps++;
     segq_consume(&sc->q, n);
+    sc->next_seg = next_at->seg;
+    sc->next_j = next_at->j;
+    sc->next_t = next_at->t;
 }
 
 /* Only for steps no rule can place (two steps due at one instant after
@@ -256,7 +296,8 @@ static void emit_fallback(struct stepcompress *sc, int dir, double t0)
     if (I > FIT_MAX_INTERVAL)
         I = FIT_MAX_INTERVAL;
     sc->stats.fallbacks++;
-    emit_steps(sc, dir, sc->last_clock, -1, I, 1, 0);
+    struct step_at none = {NULL, 0, 0};
+    emit_steps(sc, dir, sc->last_clock, -1, I, 1, 0, &none, &none);
 }
 
 /* Steps due at one instant (a reversal exactly on a half step, steps a
@@ -266,16 +307,15 @@ static void emit_fallback(struct stepcompress *sc, int dir, double t0)
  * step earlier. When the next step is not known yet (a flush), it is
  * taken to be due with the last one. */
 static void leave_room(const struct stepcompress *sc, uint32_t skip, int64_t L, double t_prev,
-                       struct fit_result *r)
+                       struct fit_result *r, struct step_at *last_at, struct step_at *next_at)
 {
-    uint64_t queued = 0, want = (uint64_t)skip + r->count + sc->q.used;
-    for (size_t i = sc->q.head; i < sc->q.len && queued <= want; i++)
-        queued += sc->q.v[i].n;
-    queued -= sc->q.used;
+    last_at->seg = next_at->seg = NULL;
     while (r->count) {
         uint32_t n = r->count;
-        double last_exact = step_time(sc, skip + n - 1, L);
-        double next = queued > skip + n ? step_time(sc, skip + n, L) : last_exact;
+        find_step(sc, skip + n - 1, last_at);
+        find_step(sc, skip + n, next_at);
+        double last_exact = relative_to(last_at, L);
+        double next = next_at->seg ? relative_to(next_at, L) : last_exact;
         if (next - last_exact >= 1)
             return;
         double last = (double)n * r->interval + r->add * 0.5 * n * (n - 1.0);
@@ -304,8 +344,9 @@ static int run_normal(struct stepcompress *sc, int dir, int may_open)
     }
     if (r.count == total && !closed && !may_open)
         return 0;
-    leave_room(sc, 0, sc->last_clock, sc->last_exact, &r);
-    emit_steps(sc, dir, sc->last_clock, -1, r.interval, r.count, r.add);
+    struct step_at last, next;
+    leave_room(sc, 0, sc->last_clock, sc->last_exact, &r, &last, &next);
+    emit_steps(sc, dir, sc->last_clock, -1, r.interval, r.count, r.add, &last, &next);
     return 1;
 }
 
@@ -324,8 +365,10 @@ static int run_reset(struct stepcompress *sc, int dir, double t0, int may_open)
     uint32_t total = fit_run(sc, 1, V, t_prev, FIT_MAX_COUNT - 1, &r, &closed);
     if (r.count == total && !closed && !may_open)
         return 0;
+    struct step_at last, next;
+    last.seg = next.seg = NULL;
     if (r.count)
-        leave_room(sc, 1, V, t_prev, &r);
+        leave_room(sc, 1, V, t_prev, &r, &last, &next);
     int64_t I = 0;
     uint32_t n = 1;
     int A = 0;
@@ -334,8 +377,9 @@ static int run_reset(struct stepcompress *sc, int dir, double t0, int may_open)
         I = r.interval - r.add;
         n = r.count + 1;
         A = r.add;
-    }
-    emit_steps(sc, dir, V - I, V - I, I, n, A);
+    } else
+        last.seg = next.seg = NULL; /* the reset step goes alone */
+    emit_steps(sc, dir, V - I, V - I, I, n, A, &last, &next);
     return 1;
 }
 
@@ -344,7 +388,7 @@ void stepcompress_run(struct stepcompress *sc, int force, int64_t until)
     struct segq *q = &sc->q;
     while (!sc->failed && !segq_empty(q)) {
         const struct step_seg *s = &q->v[q->head];
-        double t0 = seg_time(s, q->used);
+        double t0 = sc->next_seg == s && sc->next_j == q->used ? sc->next_t : seg_time(s, q->used);
         int may_open = force && (double)(s->base - until) + t0 <= 0;
         int far =
             sc->have_last && (double)(s->base - sc->last_clock) + t0 - sc->E > FIT_MAX_INTERVAL;

@@ -35,6 +35,13 @@ struct stepcompress {
     uint64_t last_req;
     struct fit_piece *pieces;
     size_t pcap;
+    /* The time of the step after the last command (its segment's own
+     * ticks), computed while cutting that command: the next command
+     * starts with it. Valid while next_seg is the queue's head and
+     * next_j its first unused step; cleared when the queue moves. */
+    const struct step_seg *next_seg;
+    uint32_t next_j;
+    double next_t;
     struct step_cmd *out; /* commands not yet handed on */
     size_t nout, outcap;
     int failed; /* out of memory: nothing more is emitted */
