@@ -271,7 +271,8 @@ int msg_parse_text(const struct link_dict *d, const char *text, struct msg_param
         uint8_t val[FRAME_MAX + 1];
         size_t vlen;
         int quoted;
-        if (next_word(&s, pname, sizeof(pname), val, sizeof(val), &vlen, &quoted, err, errlen))
+        /* room kept for the terminator numbers and names get below */
+        if (next_word(&s, pname, sizeof(pname), val, sizeof(val) - 1, &vlen, &quoted, err, errlen))
             return -1;
         size_t i;
         for (i = 0; i < f->nparams; i++)

@@ -107,6 +107,14 @@ static void test_encode_errors(void **state)
     char big[200];
     snprintf(big, sizeof(big), "spi_send oid=0 data=%060d", 0);
     expect_encode_error(big, "too long");
+    /* A number as long as a whole frame (found by tests/fuzz/fuzz_link):
+     * refused, with nothing written past the value's buffer. */
+    snprintf(big, sizeof(big), "queue_step oid=0 interval=1 add=0 count=%0*d", FRAME_MAX + 1, 1);
+    expect_encode_error(big, "value of 'count' too long");
+    snprintf(big, sizeof(big), "queue_step oid=0 interval=1 add=0 count=%0*d", FRAME_MAX, 1);
+    uint8_t out[FRAME_MAX];
+    char err[256] = "";
+    assert_true(encode(big, out, err) > 0);
 }
 
 static void test_boundaries_roundtrip(void **state)
