@@ -687,12 +687,12 @@ static void read_file(struct reader *r, const char *path, bool is_main, const ch
                       int from_line)
 {
     struct cfg_file *cfg = r->cfg;
+    /* The real path tells an include cycle; a pipe (/dev/stdin, a shell's
+     * <(...)) has none, and is told by the name it was given. A file that
+     * is not there fails to open below. */
     char *real = realpath(path, NULL);
-    if (!real) {
-        cfg_fail_at(cfg, from_path, from_line, "cannot open config file '%s': %s", path,
-                    strerror(errno));
-        return;
-    }
+    if (!real)
+        real = xstrndup(path, strlen(path));
     for (size_t i = 0; i < r->depth; i++) {
         if (strcmp(r->real[i], real) == 0) {
             char chain[512] = "";

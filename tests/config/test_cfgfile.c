@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -184,6 +185,26 @@ static void test_cannot_open(void **state)
     assert_true(contains(err, "cannot open config file"));
     assert_true(contains(err, "absent.cfg"));
     tmpdir_remove(dir);
+}
+
+/* A config read from a pipe, as `lockstep batch /dev/stdin < ...` or a
+ * shell's <(...) give it: the path has no real path behind it. */
+static void test_read_from_pipe(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char *text = "[mcu]\nserial: /dev/null\n";
+    assert_int_equal(write(fds[1], text, strlen(text)), (ssize_t)strlen(text));
+    close(fds[1]);
+    char path[64], err[512] = "";
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fds[0]);
+    struct cfg_file *cfg = cfg_load(path, err, sizeof(err));
+    close(fds[0]);
+    if (!cfg)
+        fail_msg("%s", err);
+    assert_non_null(cfg_find_section(cfg, "mcu"));
+    cfg_free(cfg);
 }
 
 static void test_include_glob_order_and_override(void **state)
@@ -418,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_unused_options),
         cmocka_unit_test(test_malformed_lines),
         cmocka_unit_test(test_cannot_open),
+        cmocka_unit_test(test_read_from_pipe),
         cmocka_unit_test(test_include_glob_order_and_override),
         cmocka_unit_test(test_nested_includes_resolve_per_file),
         cmocka_unit_test(test_include_errors),
