@@ -235,7 +235,9 @@ static int parse_enum(struct dict_enum *e, json_t *obj, char *err, size_t errlen
                 return -1;
         }
     }
-    qsort(e->entries, e->count, sizeof(*e->entries), cmp_entry);
+    /* an empty enumeration has no array to sort (qsort wants one) */
+    if (e->count)
+        qsort(e->entries, e->count, sizeof(*e->entries), cmp_entry);
     for (size_t i = 1; i < e->count; i++) {
         if (!strcmp(e->entries[i - 1].name, e->entries[i].name)) {
             seterr(err, errlen, "dictionary: enumeration %s defines '%s' twice", e->name,
@@ -394,7 +396,8 @@ static struct link_dict *from_json(json_t *root, char *err, size_t errlen)
             goto fail;
         }
     }
-    qsort(d->config, d->nconfig, sizeof(*d->config), cmp_config);
+    if (d->nconfig)
+        qsort(d->config, d->nconfig, sizeof(*d->config), cmp_config);
 
     d->version = string_member(root, "version");
     d->build_versions = string_member(root, "build_versions");
@@ -582,7 +585,7 @@ int dict_enum_value(const struct dict_enum *e, const char *name, int32_t *value)
 {
     struct dict_enum_entry key = {.name = (char *)name};
     const struct dict_enum_entry *hit =
-        bsearch(&key, e->entries, e->count, sizeof(*e->entries), cmp_entry);
+        e->count ? bsearch(&key, e->entries, e->count, sizeof(*e->entries), cmp_entry) : NULL;
     if (!hit)
         return -1;
     *value = hit->value;
@@ -600,7 +603,7 @@ const char *dict_enum_name(const struct dict_enum *e, int32_t value)
 const struct dict_config *dict_config(const struct link_dict *d, const char *name)
 {
     struct dict_config key = {.name = (char *)name};
-    return bsearch(&key, d->config, d->nconfig, sizeof(*d->config), cmp_config);
+    return d->nconfig ? bsearch(&key, d->config, d->nconfig, sizeof(*d->config), cmp_config) : NULL;
 }
 
 int dict_config_int(const struct link_dict *d, const char *name, int64_t *value)

@@ -134,6 +134,23 @@ static void test_ranges_with_offsets(void **state)
     dict_free(d);
 }
 
+/* Empty enumerations and no config at all (found by tests/fuzz/fuzz_link):
+ * nothing to sort or search, and lookups simply miss. */
+static void test_empty_sections(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    const char *json = "{\"commands\": {\"set pin=%u\": 1}, \"enumerations\": {\"pin\": {}}}";
+    struct link_dict *d = dict_parse_json(json, strlen(json), err, sizeof(err));
+    if (!d)
+        fail_msg("%s", err);
+    int32_t v;
+    assert_non_null(dict_enum(d, "pin"));
+    assert_int_equal(dict_enum_value(dict_enum(d, "pin"), "PA0", &v), -1);
+    assert_null(dict_config(d, "CLOCK_FREQ"));
+    dict_free(d);
+}
+
 static void expect_error(const char *json, const char *fragment)
 {
     char err[256] = "";
@@ -346,13 +363,10 @@ static void test_not_a_dictionary(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fake_dictionary),
-        cmocka_unit_test(test_ranges_with_offsets),
-        cmocka_unit_test(test_bad_dictionaries),
-        cmocka_unit_test(test_bad_zlib),
-        cmocka_unit_test(test_load_files),
-        cmocka_unit_test(test_klipper_layout),
-        cmocka_unit_test(test_firmware_dictionary_file),
+        cmocka_unit_test(test_fake_dictionary),  cmocka_unit_test(test_ranges_with_offsets),
+        cmocka_unit_test(test_empty_sections),   cmocka_unit_test(test_bad_dictionaries),
+        cmocka_unit_test(test_bad_zlib),         cmocka_unit_test(test_load_files),
+        cmocka_unit_test(test_klipper_layout),   cmocka_unit_test(test_firmware_dictionary_file),
         cmocka_unit_test(test_not_a_dictionary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
