@@ -103,7 +103,7 @@ int bench_host(int argc, char **argv)
     struct engine_batch_opts o = {
         .config_path = cfg, .dict_path = dict, .out_path = out, .respond = quiet};
     double secs[MAX_RUNS];
-    struct engine_stats st, first;
+    struct engine_stats st = {0}, first = {0};
     for (int r = 0; r < runs; r++) {
         if (run_once(&o, file, &secs[r], &st))
             return 1;
