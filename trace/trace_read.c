@@ -549,9 +549,13 @@ static int check_version(struct parser *ps, const char *text, size_t n)
     if (n < m || memcmp(text, magic, m))
         return fail(ps, "not a lockstep trace: expected a first line '# lockstep trace %d'",
                     TRACE_FORMAT_VERSION);
-    char *e;
-    long v = strtol(text + m, &e, 10);
-    if (e == text + m || v != TRACE_FORMAT_VERSION)
+    /* The line is not terminated (the text may end right after it), so
+     * the digits are read within it. */
+    size_t i = m;
+    long v = 0;
+    while (i < n && text[i] >= '0' && text[i] <= '9' && v < 1000000)
+        v = 10 * v + (text[i++] - '0');
+    if (i == m || v != TRACE_FORMAT_VERSION)
         return fail(ps,
                     "trace format '%.*s' is not the one this viewer and trace export read "
                     "(version %d)",

@@ -202,6 +202,29 @@ static void test_malformed(void **state)
     unlink(path);
 }
 
+/* Text that ends inside the version line, with nothing after it (found
+ * by tests/fuzz/fuzz_trace): read within the text, not beyond it. */
+static void test_unterminated_version(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"# lockstep trace 2", "# lockstep trace 22",
+                                        "# lockstep trace "};
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        size_t n = strlen(texts[i]);
+        char *text = malloc(n); /* no terminator: the reader must not look for one */
+        assert_non_null(text);
+        memcpy(text, texts[i], n);
+        struct trace tr;
+        char err[512] = "";
+        int rc = trace_parse(text, n, "v.trace", &tr, err, sizeof(err));
+        free(text);
+        /* the right version, then nothing; or a wrong one */
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(err, i == 0 ? "no 'freq TICKS_PER_SECOND' line"
+                                           : "is not the one this viewer and trace export read"));
+    }
+}
+
 static void test_freq_and_header(void **state)
 {
     (void)state;
@@ -290,7 +313,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_traces), cmocka_unit_test(test_hand_trace),
         cmocka_unit_test(test_malformed),     cmocka_unit_test(test_freq_and_header),
-        cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_damage),        cmocka_unit_test(test_unterminated_version),
     };
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
