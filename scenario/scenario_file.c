@@ -154,7 +154,9 @@ static int parse_expect(struct parse *p, char *v)
         bool reach = !strcmp(kind, "reach");
         x->kind = reach ? SCN_REACH : SCN_HOLD;
         char *name = word(&v);
-        if (!name || copy(p, x->name, sizeof(x->name), "expect: heater", name) ||
+        if (!name)
+            return fail(p, "expect %s: expected a heater name", kind);
+        if (copy(p, x->name, sizeof(x->name), "expect: heater", name) ||
             number(p, "expect: temperature", word(&v), &x->value))
             return -1;
         if (!reach && number(p, "expect hold: band", word(&v), &x->band))

@@ -144,6 +144,9 @@ static void test_parse_errors(void **state)
         {"purpose: p\nexpect: reach extruder 200 at 100\n",
          "expected 'by S' after the temperature"},
         {"purpose: p\nexpect: hold extruder 200 from 100\n", "band: expected a number, got 'from'"},
+        /* found by tests/fuzz/fuzz_scenario: refused, but with no message */
+        {"purpose: p\nexpect: reach\n", "bad.scn:2: expect reach: expected a heater name"},
+        {"purpose: p\nexpect: hold\n", "bad.scn:2: expect hold: expected a heater name"},
         {"purpose: p\nexpect: answer 0 ok\n", "G-code lines are numbered from 1"},
         {"purpose: p\nexpect: answer 2\n", "expect answer: expected a value"},
         {"purpose: p\nexpect: step-late soon\n", "expected a whole number 0 or more, got 'soon'"},
