@@ -1,9 +1,12 @@
 /* libFuzzer harness for the host engine's G-code path: a fresh batch-mode
- * printer (examples/printer-ramps.cfg) runs the input as a G-code file,
- * line by line, and closes. Parser, commands, lookahead, step generation
- * and the MCU link all see whatever the fuzzer writes; none of them may
- * crash, hang, leak or touch memory it does not own; a refused line is
- * answered with "!! ...", and an engine failure says why. */
+ * printer (examples/printer-ramps.cfg) runs the input, and closes.
+ * Inputs of even length go in line by line (engine_run_line), those of
+ * odd length as a file through the streaming reader (engine_run_file),
+ * so both see every kind of text. Parser, commands, lookahead, step
+ * generation and the MCU link all see whatever the fuzzer writes; none
+ * of them may crash, hang, leak or touch memory it does not own; a
+ * refused line is answered with "!! ...", and an engine failure says
+ * why. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,27 @@ static void respond(void *ctx, const char *line)
 {
     if (!strncmp(line, "!! ", 3))
         *(int *)ctx = 1;
+}
+
+static void run_as_file(struct engine *e, const uint8_t *data, size_t size)
+{
+    static char path[64];
+    if (!path[0]) {
+        char dir[] = "/tmp/fuzz_gcode.XXXXXX";
+        if (!mkdtemp(dir))
+            abort();
+        snprintf(path, sizeof(path), "%s/print.gcode", dir);
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f))
+        abort();
+    char err[2048] = "";
+    if (engine_run_file(e, path, err, sizeof(err)) < 0 && !err[0]) {
+        fprintf(stderr, "fuzz_gcode: the file failed without a message\n");
+        abort();
+    }
+    struct engine_stats st;
+    engine_close(e, &st, err, sizeof(err));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -31,6 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!e) {
         fprintf(stderr, "fuzz_gcode: %s\n", err);
         abort();
+    }
+    if (size % 2) {
+        run_as_file(e, data, size);
+        return 0;
     }
     const char *text = (const char *)data;
     size_t at = 0;

@@ -3,9 +3,11 @@
  *   0: a data dictionary (JSON), as a board's identify answer carries it
  *   1: the same, zlib-compressed
  *   2: bytes from the serial line: blocks are parsed and every message
- *      in a good block decoded against the firmware's dictionary and
- *      rendered as text, as responses (1 mode bit) or as commands
- *   3: a console line, parsed and encoded against the dictionary
+ *      in a good block decoded against the firmware's dictionary as a
+ *      response, and rendered as text
+ *   3: the same, decoded as commands (what the host sends)
+ *   4: a console line, parsed and encoded against the dictionary
+ *   5: a batch output file, as `lockstep dump` reads it
  * Malformed input must be refused with a message, never crash, leak or
  * touch memory it does not own. */
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "dict.h"
+#include "dump.h"
 #include "frame.h"
 #include "msg.h"
 
@@ -56,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (!size)
         return 0;
-    int mode = data[0] & 3, as_commands = data[0] >> 2 & 1;
+    int mode = data[0] % 6, as_commands = mode == 3;
     data++, size--;
     if (mode == 0 || mode == 1) {
         struct link_dict *d = mode ? dict_parse_zlib(data, size, err, sizeof(err))
@@ -64,11 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!d)
             need_message("a dictionary", err);
         dict_free(d);
-    } else if (mode == 2) {
+    } else if (mode == 2 || mode == 3) {
         struct frame_parser fp;
         frame_parser_init(&fp, decode_block, &as_commands);
         frame_parser_feed(&fp, data, size);
-    } else {
+    } else if (mode == 4) {
         char line[1024];
         size_t n = size < sizeof(line) - 1 ? size : sizeof(line) - 1;
         memcpy(line, data, n);
@@ -76,6 +79,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t out[FRAME_MAX];
         if (msg_encode_text(dict, line, out, sizeof(out), err, sizeof(err)) < 0)
             need_message("a console line", err);
+    } else {
+        FILE *in = fmemopen((void *)data, size ? size : 1, "rb");
+        FILE *sink = fopen("/dev/null", "w");
+        if (!in || !sink)
+            abort();
+        struct link_dump_opts opts = {.offsets = 1};
+        struct link_dump_result res;
+        if (size && link_dump_stream(in, "fuzz.bin", dict, &opts, sink, sink, &res) < 0)
+            abort(); /* a read from memory cannot fail */
+        fclose(in);
+        fclose(sink);
     }
     return 0;
 }
