@@ -8,19 +8,11 @@
 #include <stdlib.h>
 
 #include "engine.h"
+#include "fuzz_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0]) {
-        char dir[] = "/tmp/fuzz_config.XXXXXX";
-        if (!mkdtemp(dir))
-            abort();
-        snprintf(path, sizeof(path), "%s/printer.cfg", dir);
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, size, f) != size || fclose(f))
-        abort();
+    const char *path = fuzz_write_file("printer.cfg", data, size);
     char err[2048] = "";
     struct engine_batch_opts o = {
         .config_path = path, .dict_path = FUZZ_DICT, .out_path = "/dev/null"};

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "fuzz_file.h"
 
 /* Notes that an error was answered. */
 static void respond(void *ctx, const char *line)
@@ -23,16 +24,7 @@ static void respond(void *ctx, const char *line)
 
 static void run_as_file(struct engine *e, const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0]) {
-        char dir[] = "/tmp/fuzz_gcode.XXXXXX";
-        if (!mkdtemp(dir))
-            abort();
-        snprintf(path, sizeof(path), "%s/print.gcode", dir);
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, size, f) != size || fclose(f))
-        abort();
+    const char *path = fuzz_write_file("print.gcode", data, size);
     char err[2048] = "";
     if (engine_run_file(e, path, err, sizeof(err)) < 0 && !err[0]) {
         fprintf(stderr, "fuzz_gcode: the file failed without a message\n");

@@ -7,20 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fuzz_file.h"
 #include "scenario_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
-    if (!path[0]) {
-        char dir[] = "/tmp/fuzz_scenario.XXXXXX";
-        if (!mkdtemp(dir))
-            abort();
-        snprintf(path, sizeof(path), "%s/fuzz.scn", dir);
-    }
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, size, f) != size || fclose(f))
-        abort();
+    const char *path = fuzz_write_file("fuzz.scn", data, size);
     struct scenario *s = calloc(1, sizeof(*s));
     char err[2048] = "";
     if (!s)
