@@ -1,8 +1,9 @@
 /* libFuzzer harness for the host engine's G-code path: a fresh batch-mode
- * printer (examples/printer-ramps.cfg) runs the input, and closes.
- * Inputs of even length go in line by line (engine_run_line), those of
- * odd length as a file through the streaming reader (engine_run_file),
- * so both see every kind of text. Parser, commands, lookahead, step
+ * printer runs the input, and closes. The input's length picks how:
+ * even lengths go in line by line (engine_run_line), odd ones as a file
+ * through the streaming reader (engine_run_file); and bit 1 picks the
+ * printer, examples/printer-ramps.cfg (cartesian) or
+ * scenarios/printers/corexy.cfg. Parser, commands, lookahead, step
  * generation and the MCU link all see whatever the fuzzer writes; none
  * of them may crash, hang, leak or touch memory it does not own; a
  * refused line is answered with "!! ...", and an engine failure says
@@ -37,7 +38,7 @@ static void run_as_file(struct engine *e, const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int refused_said = 0;
-    struct engine_batch_opts o = {.config_path = FUZZ_CONFIG,
+    struct engine_batch_opts o = {.config_path = size & 2 ? FUZZ_CONFIG_COREXY : FUZZ_CONFIG,
                                   .dict_path = FUZZ_DICT,
                                   .out_path = "/dev/null",
                                   .respond = respond,
