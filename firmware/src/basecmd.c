@@ -14,6 +14,13 @@ struct oid_entry {
 static uint8_t *dyn_next, *dyn_end;
 static struct oid_entry *oids;
 static uint8_t oid_count, is_finalized;
+/* The object the running config command allocated, registered only once
+ * the command returns (oid_commit): a command that shuts down half way
+ * (a bad pin, a bad flag) must not leave a half-built object that
+ * shutdown handlers, a clear_shutdown and later commands would use. */
+#define NO_OID 0xff
+static uint8_t pending_oid;
+static void *pending_type;
 static uint32_t config_crc;
 
 struct move_node {
@@ -33,16 +40,35 @@ static void *dynmem_alloc(uint16_t size)
     return p;
 }
 
+void oid_commit(void)
+{
+    if (pending_oid == NO_OID)
+        return;
+    oids[pending_oid].type = pending_type;
+    pending_oid = NO_OID;
+}
+
 void *oid_alloc(uint8_t oid, void *type, uint16_t size)
 {
+    oid_commit();
     if (is_finalized)
         shutdown("Already finalized");
     if (oid >= oid_count || oids[oid].type)
         shutdown("Can't assign oid");
-    oids[oid].type = type;
     void *data = dynmem_alloc(size);
     oids[oid].data = data;
+    pending_oid = oid;
+    pending_type = type;
     return data;
+}
+
+/* A config command that shut down: its object is never registered (its
+ * memory stays spent until the next reset). */
+void basecmd_shutdown(void);
+DECL_SHUTDOWN(basecmd_shutdown);
+void basecmd_shutdown(void)
+{
+    pending_oid = NO_OID;
 }
 
 void *oid_lookup(uint8_t oid, void *type)
@@ -121,6 +147,7 @@ void command_finalize_config(uint32_t *args);
 DECL_COMMAND(command_finalize_config, "finalize_config crc=%u");
 void command_finalize_config(uint32_t *args)
 {
+    oid_commit();
     if (!oids || is_finalized)
         shutdown("Can't finalize");
     /* Everything left becomes the move queue. */
@@ -217,6 +244,7 @@ void basecmd_init(void)
     dyn_end = end;
     oids = NULL;
     oid_count = is_finalized = 0;
+    pending_oid = NO_OID;
     config_crc = 0;
     move_free_list = NULL;
     move_item_size = sizeof(struct move_node);

@@ -5,8 +5,11 @@
 #include <stdint.h>
 
 /* Zeroed memory for an object configured by a config_* command; the
- * MCU shuts down rather than return NULL. */
+ * MCU shuts down rather than return NULL. The object is registered (found
+ * by oid_lookup and oid_next) only when the command returns without a
+ * shutdown: command dispatch calls oid_commit after every command. */
 void *oid_alloc(uint8_t oid, void *type, uint16_t size);
+void oid_commit(void);
 /* The object of that oid and type, or a shutdown. */
 void *oid_lookup(uint8_t oid, void *type);
 /* Iterate all objects of a type: for (i = -1; (p = oid_next(&i, type));) */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "basecmd.h"
 #include "sched.h"
 
 DECL_CONSTANT("RECEIVE_WINDOW", CONFIG_RECEIVE_WINDOW);
@@ -276,6 +277,7 @@ void command_dispatch(const uint8_t *p, uint_fast8_t len)
             continue;
         }
         cp.func(args);
+        oid_commit();
     }
 }
 

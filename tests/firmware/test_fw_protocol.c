@@ -310,6 +310,49 @@ static void test_bad_pin_shuts_down(void **state)
     fw_close(w);
 }
 
+/* A config command that shuts down half way leaves no object behind
+ * (found by tests/fuzz/fuzz_receive): after clear_shutdown the oid is
+ * free again, and one never completed is not a stepper. Before, the
+ * half-built stepper stayed registered without its move size, and a
+ * queue_step on it wrote past the end of the move queue. */
+static void test_failed_config_leaves_no_object(void **state)
+{
+    (void)state;
+    struct fw_wire *w = fw_open();
+    fw_send(w, "allocate_oids count=3");
+    fw_send(w, "config_stepper oid=0 step_pin=PA5 dir_pin=PA4 invert_step=2 step_pulse_ticks=32");
+    fw_run_ms(w, 5);
+    expect_shutdown(w, "Invalid invert_step");
+    fw_send(w, "clear_shutdown");
+    fw_send(w, "config_stepper oid=1 step_pin=PA3 dir_pin=PA2 invert_step=0 step_pulse_ticks=32");
+    fw_send(w, "config_digital_out oid=2 pin=PB4 value=0 default_value=0 max_duration=0");
+    fw_send(w, "finalize_config crc=0");
+    fw_run_ms(w, 5);
+    fw_clear(w);
+    fw_send(w, "queue_step oid=0 interval=100 count=1 add=0");
+    fw_run_ms(w, 5);
+    expect_shutdown(w, "Invalid oid type");
+    fw_close(w);
+
+    /* The same oid configured again after the failure is a whole stepper. */
+    w = fw_open();
+    fw_send(w, "allocate_oids count=1");
+    fw_send(w, "config_stepper oid=0 step_pin=PA5 dir_pin=PA4 invert_step=2 step_pulse_ticks=32");
+    fw_run_ms(w, 5);
+    expect_shutdown(w, "Invalid invert_step");
+    fw_send(w, "clear_shutdown");
+    fw_send(w, "config_stepper oid=0 step_pin=PA5 dir_pin=PA4 invert_step=0 step_pulse_ticks=32");
+    fw_send(w, "finalize_config crc=0");
+    fw_run_ms(w, 5);
+    fw_clear(w);
+    fw_send(w, "set_next_step_dir oid=0 dir=1");
+    fw_send(w, "stepper_get_position oid=0");
+    fw_run_ms(w, 5);
+    assert_int_equal(fw_count(w, "shutdown"), 0);
+    assert_true(fw_find(w, 0, "stepper_position oid=0 pos=0") >= 0);
+    fw_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_config_after_finalize_shuts_down),
         cmocka_unit_test(test_bad_pin_shuts_down),
         cmocka_unit_test(test_refused_queue_step_keeps_queue),
+        cmocka_unit_test(test_failed_config_leaves_no_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
